@@ -1,0 +1,11 @@
+"""sklearn-microts: classify histopathology microscope image sequences as time series.
+
+An implementation of Hong et al., "Towards classifying histopathological microscope images
+as time series data" (ISBI 2025) as scikit-learn estimators.
+"""
+
+from .preprocessing import DedupTransformer, WaveletTransformer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DedupTransformer", "WaveletTransformer", "__version__"]

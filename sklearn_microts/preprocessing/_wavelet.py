@@ -1,0 +1,184 @@
+"""Wavelet split of each case into stable and rapid parts (METHOD.md section 2)."""
+
+import numbers
+
+import numpy as np
+import pywt
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._ragged import case_starts, split_frames
+from ..utils._validation import check_option, validate_sequence_data
+
+_OUTPUTS = ("stable", "rapid")
+
+
+class WaveletTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Split every case along time into a stable (low-frequency) and a rapid part.
+
+    Each feature of a case is decomposed along the time axis by a wavelet multiresolution
+    analysis (:func:`pywt.mra`): the stable part ``X_stb`` is the approximation component,
+    the rapid part ``X_rpd = X - X_stb`` the sum of the detail components. Both keep the
+    case's length, and ``X_stb + X_rpd == X`` to float precision. Stable patterns are the
+    regions a pathologist lingers on; rapid changes are the jumps to new regions.
+
+    Read more in METHOD.md, section 2.
+
+    Parameters
+    ----------
+    wavelet : str or pywt.Wavelet, default="haar"
+        A discrete wavelet, see :func:`pywt.wavelist` with ``kind="discrete"``.
+    level : int, default=1
+        Decomposition level (>= 1), capped per case by what its length allows
+        (:func:`pywt.dwt_max_level`). A case too short for any level, such as a single frame,
+        is all stable: ``X_stb = X`` and ``X_rpd = 0``.
+    output : {"both", "stable", "rapid"}, default="both"
+        What :meth:`transform` returns; ``"both"`` concatenates ``[X_stb, X_rpd]`` along the
+        features, giving ``2 * n_features`` columns.
+    method : {"dwt", "swt"}, default="dwt"
+        Decimated (``"dwt"``) or stationary, shift-invariant (``"swt"``) analysis. With
+        ``"swt"`` each case is extended symmetrically to a multiple of ``2 ** level`` frames
+        and cut back, so the parts still sum to ``X``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features of each frame seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
+
+    See Also
+    --------
+    DedupTransformer : Drop near-duplicate frames first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_microts import WaveletTransformer
+    >>> X = [np.array([[1.0], [3.0], [10.0], [10.0]])]
+    >>> wt = WaveletTransformer(output="both").fit(X)
+    >>> wt.transform(X)[0].tolist()
+    [[2.0, -1.0], [2.0, 1.0], [10.0, 0.0], [10.0, 0.0]]
+    >>> wt.get_feature_names_out().tolist()
+    ['stable_x0', 'rapid_x0']
+    """
+
+    def __init__(self, *, wavelet="haar", level=1, output="both", method="dwt"):
+        self.wavelet = wavelet
+        self.level = level
+        self.output = output
+        self.method = method
+
+    def fit(self, X, y=None):
+        """Check the parameters and record the number of features of ``X``.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Training cases.
+        y : Ignored
+            Present for API consistency.
+
+        Returns
+        -------
+        self : WaveletTransformer
+            The fitted transformer.
+        """
+        self._check_params()
+        validate_sequence_data(self, X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Split each case into its stable and/or rapid parts.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases to transform.
+
+        Returns
+        -------
+        X_new : list of ndarray of shape (n_frames_i, n_features_out)
+            ``n_features_out`` is ``2 * n_features`` for ``output="both"``, else
+            ``n_features``.
+        """
+        check_is_fitted(self)
+        wavelet = self._check_params()
+        frames, lengths = validate_sequence_data(self, X, reset=False)
+        stable = stable_part(frames, lengths, wavelet, self.level, self.method)
+        if self.output == "stable":
+            return split_frames(stable, lengths)
+        if self.output == "rapid":
+            return split_frames(np.subtract(frames, stable, out=stable), lengths)
+        n_features = frames.shape[1]
+        both = np.empty((len(frames), 2 * n_features), dtype=frames.dtype)
+        both[:, :n_features] = stable
+        np.subtract(frames, stable, out=both[:, n_features:])
+        return split_frames(both, lengths)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: ``stable_<name>`` and/or ``rapid_<name>``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; by default ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            Names of the columns :meth:`transform` returns.
+        """
+        names = super().get_feature_names_out(input_features)
+        parts = _OUTPUTS if self.output == "both" else (self.output,)
+        return np.asarray([f"{part}_{name}" for part in parts for name in names], dtype=object)
+
+    def _check_params(self):
+        """Validate the parameters; return the wavelet as a ``pywt.Wavelet``."""
+        check_option(self.output, "output", {"both", *_OUTPUTS})
+        check_option(self.method, "method", {"dwt", "swt"})
+        if (
+            isinstance(self.level, bool)
+            or not isinstance(self.level, numbers.Integral)
+            or self.level < 1
+        ):
+            raise ValueError(f"level must be an integer >= 1, got {self.level!r}.")
+        if isinstance(self.wavelet, pywt.Wavelet):
+            return self.wavelet
+        if not isinstance(self.wavelet, str) or self.wavelet not in pywt.wavelist(kind="discrete"):
+            raise ValueError(
+                f"wavelet must be the name of a discrete wavelet known to PyWavelets "
+                f"(pywt.wavelist(kind='discrete'), e.g. 'haar', 'db2', 'sym4'), got "
+                f"{self.wavelet!r}."
+            )
+        return pywt.Wavelet(self.wavelet)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def stable_part(frames, lengths, wavelet, level, method):
+    """Approximation component of every case, in the ragged layout.
+
+    Cases of equal length share their decomposition level, so each distinct length is one
+    batched :func:`pywt.mra` call over a ``(n_cases_of_that_length, length, d)`` block: the
+    loop runs over distinct lengths, never over frames.
+    """
+    stable = frames.copy()  # cases too short for any level stay as they are
+    starts = case_starts(lengths)
+    n_features = frames.shape[1]
+    for length in np.unique(lengths):
+        case_level = min(level, pywt.dwt_max_level(int(length), wavelet.dec_len))
+        if case_level == 0:
+            continue
+        rows = (starts[lengths == length][:, None] + np.arange(length)).ravel()
+        block = frames[rows].reshape(-1, length, n_features)
+        if method == "swt":  # stationary analysis needs a multiple of 2**level frames
+            padded = -(-length // 2**case_level) * 2**case_level
+            block = np.pad(block, ((0, 0), (0, padded - length), (0, 0)), mode="symmetric")
+        approximation = pywt.mra(block, wavelet, level=case_level, axis=1, transform=method)[0]
+        stable[rows] = approximation[:, :length].reshape(-1, n_features)
+    return stable

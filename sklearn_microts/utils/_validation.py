@@ -1,0 +1,286 @@
+"""Validation of sequence datasets and parameters at the public boundary.
+
+Every estimator and public function of the package funnels its ``X`` through
+:func:`check_sequences` (or its ragged twin :func:`check_frames`), so the accepted input
+formats and the error messages are the same everywhere.
+"""
+
+import numbers
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils.validation import check_scalar, validate_data
+
+from ._ragged import split_frames
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):
+    """Validate a dataset of cases and return it as a list of 2-D float arrays.
+
+    Accepted inputs, for ``n_cases`` cases of ``n_i`` frames with ``n_features`` each:
+
+    - a list (or tuple) of 2-D array-likes of shape ``(n_i, n_features)``: the canonical form;
+    - a 1-D object array of such arrays;
+    - a dense 3-D array ``(n_cases, n_frames, n_features)`` in which trailing frames that are
+      entirely NaN are padding (the tslearn convention);
+    - a 2-D array-like ``(n_cases, n_features)``, read as cases of a single frame.
+
+    Parameters
+    ----------
+    X : list of array-like, ndarray or DataFrame
+        The cases.
+    dtype : dtype or tuple of dtypes, default=(np.float64, np.float32)
+        Allowed float dtypes. Input of a dtype in the tuple keeps it; anything else is
+        converted to the first one.
+    ensure_all_finite : bool, default=True
+        Raise on NaN or infinity in a real (non-padding) frame.
+    input_name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (n_i, n_features)
+        New arrays: the caller's data are never modified nor aliased.
+
+    Raises
+    ------
+    ValueError
+        For an empty dataset, an empty case, mixed feature sizes, non-finite values,
+        complex or non-numeric data, or an array of the wrong number of dimensions. The
+        message names the offending case.
+    TypeError
+        For objects that are not array-likes of numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_microts.utils import check_sequences
+    >>> X = check_sequences([np.zeros((3, 2)), np.ones((5, 2))])
+    >>> [x.shape for x in X]
+    [(3, 2), (5, 2)]
+    """
+    frames, lengths = check_frames(
+        X, dtype=dtype, ensure_all_finite=ensure_all_finite, input_name=input_name
+    )
+    return split_frames(frames, lengths)
+
+
+def check_frames(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):
+    """Validate ``X`` like :func:`check_sequences`, returning the ragged layout.
+
+    Returns
+    -------
+    frames : ndarray of shape (n_frames_total, n_features)
+        All frames, case after case, in a new array.
+    lengths : ndarray of shape (n_cases,)
+        Number of frames of each case.
+    """
+    dtypes = tuple(np.dtype(t) for t in (dtype if isinstance(dtype, tuple) else (dtype,)))
+    if issparse(X):
+        raise TypeError(
+            f"Sparse data was passed for {input_name}, but dense data is required: frames "
+            "are dense feature vectors. Use X.toarray() to convert."
+        )
+    if hasattr(X, "columns") or (hasattr(X, "__array__") and not isinstance(X, np.ndarray)):
+        X = np.asarray(X)  # a DataFrame or another array container: read its values
+    if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) <= 1:
+        X = _rows_as_array(X, input_name)
+    if isinstance(X, np.ndarray) and (X.dtype != object or X.ndim == 2):
+        frames, lengths = _frames_from_array(_as_float(X, input_name), dtypes, input_name)
+    else:
+        frames, lengths = _frames_from_cases(_as_case_list(X, input_name), dtypes, input_name)
+    if ensure_all_finite:
+        _check_finite(frames, lengths, input_name)
+    return frames, lengths
+
+
+def validate_sequence_data(estimator, X, *, reset, dtype=FLOAT_DTYPES):
+    """Validate ``X`` for ``estimator`` and record or check its number of features.
+
+    The sequence counterpart of :func:`sklearn.utils.validation.validate_data`: with
+    ``reset=True`` (in ``fit``) it sets ``n_features_in_`` (and ``feature_names_in_`` for a
+    DataFrame); otherwise it checks that ``X`` matches them.
+
+    Returns
+    -------
+    frames, lengths : ndarray
+        The ragged layout of ``X``, see :func:`check_frames`.
+    """
+    frames, lengths = check_frames(X, dtype=dtype)
+    # sklearn's own checks (and messages) on the feature count and names; a DataFrame keeps
+    # its column names for them, anything else is represented by the 2-D frame array.
+    validate_data(
+        estimator, X=X if hasattr(X, "columns") else frames, reset=reset, skip_check_array=True
+    )
+    return frames, lengths
+
+
+def check_real_param(value, name, *, min_val=None, max_val=None, include_boundaries="both"):
+    """Check a real-valued hyper-parameter: a finite number within bounds.
+
+    :func:`sklearn.utils.validation.check_scalar` does the type and range checks; NaN has to
+    be caught here because it passes every comparison.
+    """
+    check_scalar(
+        value,
+        name,
+        numbers.Real,
+        min_val=min_val,
+        max_val=max_val,
+        include_boundaries=include_boundaries,
+    )
+    if isinstance(value, bool) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return float(value)
+
+
+def check_option(value, name, options):
+    """Check that a string hyper-parameter is one of ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
+    return value
+
+
+def _as_case_list(X, input_name):
+    """Read ``X`` (list, tuple or 1-D object array) as a list of per-case array-likes."""
+    if isinstance(X, np.ndarray):  # object dtype
+        if X.ndim != 1:
+            raise ValueError(
+                f"{input_name} as an object array must be 1-D (one case per entry), "
+                f"got shape {X.shape}."
+            )
+    elif not isinstance(X, list | tuple):
+        raise TypeError(
+            f"{input_name} must be a list of 2-D arrays (one per case), a 3-D array or a 2-D "
+            f"array; got {type(X).__name__}."
+        )
+    if len(X) == 0:
+        raise ValueError(f"{input_name} contains no cases: at least one is required.")
+    return list(X)
+
+
+def _rows_as_array(X, input_name):
+    """A list of 1-D feature rows (e.g. ``X_2d.tolist()``), read as cases of one frame."""
+    try:
+        return np.asarray(X)
+    except ValueError as exc:
+        raise ValueError(
+            f"{input_name} is a list of 1-D rows of different sizes. Each case must be 2-D "
+            "(n_frames, n_features): reshape a univariate series to (n_frames, 1)."
+        ) from exc
+
+
+def _frames_from_array(X, dtypes, input_name):
+    """Ragged layout of a numeric 2-D (one-frame cases) or 3-D (NaN-padded) array."""
+    if X.ndim == 2:
+        if X.shape[0] == 0:
+            raise ValueError(f"{input_name} contains no cases: at least one is required.")
+        frames = _checked_case(X, 0, dtypes, input_name, one_frame_cases=True)
+        return frames, np.ones(len(frames), dtype=np.intp)
+    if X.ndim != 3:
+        raise ValueError(
+            f"{input_name} must be a list of 2-D arrays (one per case), a 3-D array "
+            f"(n_cases, n_frames, n_features) or a 2-D array (n_cases, n_features); got an "
+            f"array with {X.ndim} dimension(s) of shape {X.shape}. Reshape your data."
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{input_name} contains no cases: at least one is required.")
+    if X.shape[2] == 0:
+        raise ValueError(_no_features_message(input_name, X.shape))
+    # Trailing frames that are all NaN are padding; the case ends after its last real frame.
+    is_padding = np.isnan(X).all(axis=2) if X.dtype.kind == "f" else np.zeros(X.shape[:2], bool)
+    lengths = X.shape[1] - np.argmin(is_padding[:, ::-1], axis=1)
+    lengths[is_padding.all(axis=1)] = 0
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(f"{input_name} case {empty[0]} has no frames (all of it is NaN padding).")
+    real = np.arange(X.shape[1]) < lengths[:, None]
+    frames = X[real].astype(_target_dtype(X.dtype, dtypes), copy=False)
+    return frames, lengths.astype(np.intp)
+
+
+def _frames_from_cases(cases, dtypes, input_name):
+    """Ragged layout of a list of per-case array-likes, copied into one new array."""
+    arrays = [_checked_case(case, i, dtypes, input_name) for i, case in enumerate(cases)]
+    n_features = arrays[0].shape[1]
+    for i, array in enumerate(arrays):
+        if array.shape[1] != n_features:
+            raise ValueError(
+                f"All cases of {input_name} must have the same number of features: case 0 "
+                f"has {n_features}, case {i} has {array.shape[1]}."
+            )
+    out_dtype = np.result_type(*(a.dtype for a in arrays))
+    frames = np.concatenate(arrays, axis=0, dtype=out_dtype)
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.intp, count=len(arrays))
+    return frames, lengths
+
+
+def _checked_case(case, index, dtypes, input_name, *, one_frame_cases=False):
+    """One case as a 2-D float array (possibly still a view of the caller's data)."""
+    where = f"{input_name}" if one_frame_cases else f"{input_name} case {index}"
+    try:
+        array = np.asarray(case)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{where} is not a rectangular array of numbers: {exc}") from exc
+    array = _as_float(array, where)
+    if array.ndim != 2:
+        hint = (
+            " A 1-D case is ambiguous: reshape it to (n_frames, 1) for a univariate series "
+            "or to (1, n_features) for a single frame."
+            if array.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{where} must be a 2-D array (n_frames, n_features), got shape {array.shape}.{hint}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{where} has no frames: every case needs at least one.")
+    if array.shape[1] == 0:
+        raise ValueError(_no_features_message(where, array.shape))
+    return array.astype(_target_dtype(array.dtype, dtypes), copy=one_frame_cases)
+
+
+def _no_features_message(where, shape):
+    # sklearn's wording, which its estimator checks look for.
+    return f"{where} has 0 feature(s) (shape={shape}) while a minimum of 1 is required."
+
+
+def _as_float(array, where):
+    """Check that ``array`` holds numbers; convert an object array of numbers to float."""
+    _check_numeric_kind(array.dtype, where)
+    if array.dtype != object:
+        return array
+    try:
+        return array.astype(np.float64)
+    except TypeError as exc:
+        raise TypeError(f"{where} could not be converted to float: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{where} could not be converted to float: {exc}") from exc
+
+
+def _check_numeric_kind(dtype, where):
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {where} has dtype {dtype}.")
+    if dtype.kind not in "biuf" and dtype != object:
+        raise ValueError(f"{where} must hold numbers, got dtype {dtype}.")
+
+
+def _target_dtype(dtype, dtypes):
+    return dtype if dtype in dtypes else dtypes[0]
+
+
+def _check_finite(frames, lengths, input_name):
+    # One cheap reduction decides in the common case; only a failure pays for locating it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(frames.sum(dtype=np.float64)):
+            return
+    bad_frames = ~np.isfinite(frames).all(axis=1)
+    if not bad_frames.any():
+        return  # the sum overflowed, the values are fine
+    bad_case = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(bad_frames)[0], "right"))
+    raise ValueError(
+        f"{input_name} case {bad_case} contains NaN or infinity; only trailing all-NaN frames "
+        "of a padded 3-D array are read as padding."
+    )
