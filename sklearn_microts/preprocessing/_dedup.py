@@ -138,7 +138,7 @@ class DedupTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         indices : list of ndarray of shape (n_kept_i,)
             Increasing frame positions; each starts with 0.
         """
-        frames, lengths, keep = self._keep_mask(X)
+        _, lengths, keep = self._keep_mask(X)
         return split_frames(position_in_case(lengths)[keep], _kept_lengths(lengths, keep))
 
     def _fit(self, X):

@@ -263,7 +263,7 @@ def _as_float(array, where):
 def _check_numeric_kind(dtype, where):
     if dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {where} has dtype {dtype}.")
-    if dtype.kind not in "biuf" and dtype != object:
+    if dtype.kind not in "biufO":
         raise ValueError(f"{where} must hold numbers, got dtype {dtype}.")
 
 
