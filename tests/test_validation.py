@@ -1,0 +1,143 @@
+"""The sequence data model: accepted formats, errors, and never touching the caller's data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import csr_array
+
+from sklearn_microts.utils import check_sequences
+from sklearn_microts.utils._validation import check_frames, check_real_param
+
+
+@pytest.fixture
+def cases():
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=(n, 3)) for n in (4, 1, 7)]
+
+
+def _assert_same_cases(actual, expected):
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected, strict=True):
+        assert a.ndim == 2
+        np.testing.assert_array_equal(a, e)
+
+
+def test_list_is_returned_as_new_arrays(cases):
+    originals = [c.copy() for c in cases]
+    out = check_sequences(cases)
+    _assert_same_cases(out, cases)
+    for o in out:
+        o[:] = -1.0
+    _assert_same_cases(cases, originals)
+
+
+def test_object_array_and_tuple(cases):
+    as_object = np.empty(len(cases), dtype=object)
+    as_object[:] = cases
+    _assert_same_cases(check_sequences(as_object), cases)
+    _assert_same_cases(check_sequences(tuple(cases)), cases)
+
+
+def test_nan_padded_3d_array(cases):
+    padded = np.full((3, 7, 3), np.nan)
+    for i, c in enumerate(cases):
+        padded[i, : len(c)] = c
+    _assert_same_cases(check_sequences(padded), cases)
+
+
+def test_2d_array_is_cases_of_one_frame():
+    X = np.arange(6.0).reshape(3, 2)
+    for variant in (X, X.tolist(), pd.DataFrame(X, columns=["a", "b"])):
+        out = check_sequences(variant)
+        _assert_same_cases(out, [X[i : i + 1] for i in range(3)])
+
+
+def test_list_of_frame_lists_per_case():
+    out = check_sequences([[[1, 2], [3, 4]], [[5, 6]]])
+    assert [o.shape for o in out] == [(2, 2), (1, 2)]
+    assert out[0].dtype == np.float64
+
+
+def test_dtypes():
+    assert check_sequences([np.ones((2, 2), np.float32)])[0].dtype == np.float32
+    assert check_sequences([np.ones((2, 2), np.int64)])[0].dtype == np.float64
+    mixed = check_sequences([np.ones((2, 2), np.float32), np.ones((1, 2))])
+    assert {m.dtype for m in mixed} == {np.dtype(np.float64)}
+    assert check_sequences([np.ones((2, 2), np.float32)], dtype=np.float64)[0].dtype == np.float64
+
+
+def test_ragged_layout(cases):
+    frames, lengths = check_frames(cases)
+    assert frames.shape == (12, 3)
+    np.testing.assert_array_equal(lengths, [4, 1, 7])
+
+
+def test_padding_only_at_the_end_of_a_case():
+    padded = np.zeros((2, 3, 2))
+    padded[0, 1] = np.nan  # a NaN frame followed by a real one is not padding
+    with pytest.raises(ValueError, match="case 0 contains NaN"):
+        check_sequences(padded)
+
+
+def test_infinity_inside_a_padded_array_is_an_error():
+    padded = np.full((2, 3, 2), np.nan)
+    padded[:, 0] = 1.0
+    padded[1, 1] = [np.inf, np.nan]
+    with pytest.raises(ValueError, match="case 1 contains NaN or infinity"):
+        check_sequences(padded)
+
+
+def test_large_finite_values_are_not_mistaken_for_infinity():
+    big = np.full((3, 2), 1e308)
+    np.testing.assert_array_equal(check_sequences([big])[0], big)
+
+
+def test_nan_allowed_when_asked():
+    out = check_sequences([np.array([[np.nan, 1.0]])], ensure_all_finite=False)
+    assert np.isnan(out[0][0, 0])
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "message"),
+    [
+        ([], ValueError, "contains no cases"),
+        (np.empty((0, 3)), ValueError, "contains no cases"),
+        (np.empty((0, 3, 2)), ValueError, "contains no cases"),
+        ([np.ones((2, 3)), np.empty((0, 3))], ValueError, "case 1 has no frames"),
+        ([np.ones((2, 3)), np.ones((2, 4))], ValueError, "case 0 has 3, case 1 has 4"),
+        ([np.ones((2, 3)), np.full((1, 3), np.nan)], ValueError, "case 1 contains NaN"),
+        ([np.ones((2, 3)), np.full((1, 3), -np.inf)], ValueError, "case 1 contains NaN"),
+        ([np.ones((2, 3)), np.ones(3)], ValueError, "case 1 must be a 2-D array"),
+        ([np.ones((2, 3)), np.ones((1, 2, 3))], ValueError, "case 1 must be a 2-D array"),
+        (np.ones((2, 2, 2, 2)), ValueError, "4 dimension"),
+        (np.ones(4), ValueError, "Reshape your data"),
+        ([np.array([["a", "b"]])], ValueError, "must hold numbers"),
+        (np.array([["a", "b"]]), ValueError, "must hold numbers"),
+        ([np.ones((2, 2)) * 1j], ValueError, "Complex data not supported"),
+        ([np.ones((2, 0))], ValueError, "0 feature"),
+        (np.full((2, 3, 2), np.nan), ValueError, "case 0 has no frames"),
+        ([[1.0, 2.0], [3.0]], ValueError, "1-D rows of different sizes"),
+        ("abc", TypeError, "got str"),
+        (None, TypeError, "got NoneType"),
+        (csr_array(np.ones((2, 2))), TypeError, "Sparse data"),
+    ],
+)
+def test_bad_input(X, error, message):
+    with pytest.raises(error, match=message):
+        check_sequences(X)
+
+
+def test_object_that_is_not_a_number():
+    X = np.ones((2, 2)).astype(object)
+    X[0, 0] = {"a": 1}
+    with pytest.raises(TypeError, match="argument must be a string.* number"):
+        check_sequences(X)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(np.nan, "finite"), (np.inf, "finite"), (-1.0, ">= 0"), ("x", "instance of float")],
+)
+def test_check_real_param(value, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        check_real_param(value, "tau", min_val=0)
