@@ -130,7 +130,7 @@ def test_bad_input(X, error, message):
 def test_object_that_is_not_a_number():
     X = np.ones((2, 2)).astype(object)
     X[0, 0] = {"a": 1}
-    with pytest.raises(TypeError, match="argument must be a string.* number"):
+    with pytest.raises(TypeError, match=r"argument must be a string.* number"):
         check_sequences(X)
 
 
