@@ -264,11 +264,13 @@ def _keep_mask_last_kept(frames, lengths, threshold, neighbour):
 def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     """The threshold whose drop fraction on the training frames is closest to the target.
 
-    Only the distances between consecutive frames can separate two outcomes of the
-    "previous" rule, so the candidates are the midpoints between consecutive distinct
-    distances (a margin on both sides for new data), plus 0 (drop nothing). The "previous"
-    rule's drop count is monotone in the threshold and read off by counting; the
-    "last_kept" rule is evaluated, with a bisection over the same candidates.
+    Under the "previous" rule only the distances between consecutive frames separate two
+    outcomes: the candidates are the midpoints between consecutive distinct distances (a
+    margin on both sides for new data) plus 0, and the drop count, monotone in the threshold,
+    is read off by counting. Under "last_kept" a frame may be compared with an earlier frame,
+    so every within-case distance can matter: a bisection over the same candidates (extended
+    above the largest neighbour distance) brackets the target, and a bisection on the
+    threshold itself then closes in on the count nearest to it.
     """
     within = np.sort(neighbour[np.isfinite(neighbour)])
     if drop_fraction == 0 or within.size == 0:
@@ -281,19 +283,28 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
         dropped = np.searchsorted(within, candidates, side="left")
         return float(candidates[np.argmin(np.abs(dropped - target))])
 
-    def n_dropped(k):
-        return len(frames) - _keep_mask_last_kept(frames, lengths, candidates[k], neighbour).sum()
+    def n_dropped(threshold):
+        return len(frames) - _keep_mask_last_kept(frames, lengths, threshold, neighbour).sum()
 
-    low, high = 0, len(candidates) - 1  # smallest k with n_dropped(k) >= target, by bisection
-    if n_dropped(high) < target:
+    top = max(distinct[-1], np.finfo(float).tiny) * 2.0 ** np.arange(1, 64)
+    candidates = np.r_[candidates, top]
+    low, high = 0, len(candidates) - 1
+    if n_dropped(candidates[high]) < target:
         return float(candidates[high])
-    while low < high:
+    while high - low > 1:  # invariant: n_dropped(low) < target <= n_dropped(high)
         middle = (low + high) // 2
-        if n_dropped(middle) >= target:
+        if n_dropped(candidates[middle]) >= target:
             high = middle
         else:
-            low = middle + 1
-    best = min(
-        (high - 1, high) if high > 0 else (high,), key=lambda k: (abs(n_dropped(k) - target), k)
-    )
-    return float(candidates[best])
+            low = middle
+    low, high = candidates[low], candidates[high]
+    dropped_low, dropped_high = n_dropped(low), n_dropped(high)
+    for _ in range(60):  # float bisection: at most ~60 halvings separate two doubles
+        middle = (low + high) / 2
+        if dropped_high - dropped_low <= 1 or not low < middle < high:
+            break
+        if (dropped_middle := n_dropped(middle)) >= target:
+            high, dropped_high = middle, dropped_middle
+        else:
+            low, dropped_low = middle, dropped_middle
+    return float(low if target - dropped_low <= dropped_high - target else high)
