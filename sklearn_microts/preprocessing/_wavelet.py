@@ -1,6 +1,7 @@
 """Wavelet split of each case into stable and rapid parts (METHOD.md section 2)."""
 
 import numbers
+import warnings
 
 import numpy as np
 import pywt
@@ -179,6 +180,10 @@ def stable_part(frames, lengths, wavelet, level, method):
         if method == "swt":  # stationary analysis needs a multiple of 2**level frames
             padded = -(-length // 2**case_level) * 2**case_level
             block = np.pad(block, ((0, 0), (0, padded - length), (0, 0)), mode="symmetric")
-        approximation = pywt.mra(block, wavelet, level=case_level, axis=1, transform=method)[0]
+        with warnings.catch_warnings():
+            # pywt's stationary transform warns that a biorthogonal wavelet does not preserve
+            # energy; the multiresolution split we take from it stays exactly additive.
+            warnings.filterwarnings("ignore", "norm=True, but the wavelet is not orthogonal")
+            approximation = pywt.mra(block, wavelet, level=case_level, axis=1, transform=method)[0]
         stable[rows] = approximation[:, :length].reshape(-1, n_features)
     return stable
