@@ -1,8 +1,6 @@
 """De-duplication of near-identical frames by time-series differencing (METHOD.md section 1)."""
 
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import breadth_first_order
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -184,14 +182,19 @@ def _kept_cases(frames, lengths, keep):
     return split_frames(frames[keep], _kept_lengths(lengths, keep))
 
 
-def _paired_sq_distances(frames, first, second):
-    """``||frames[first[k]] - frames[second[k]]||^2`` for every k, block by block."""
-    out = np.empty(len(first), dtype=np.float64)
+def _sq_distances(frames, later, earlier):
+    """``||frames[later[k]] - frames[earlier[k]]||^2`` for every ``k``, block by block.
+
+    ``later`` and ``earlier`` are index arrays, or ``range`` objects whose blocks are read as
+    slices (no gather copy). Blocks keep the differences in the CPU cache.
+    """
+    out = np.empty(len(later), dtype=np.float64)
     block = max(1, _BLOCK_BYTES // max(1, frames.shape[1] * frames.itemsize))
-    for start in range(0, len(first), block):
-        stop = start + block
-        diff = frames[first[start:stop]] - frames[second[start:stop]]
-        out[start:stop] = np.einsum("ij,ij->i", diff, diff)
+    for start in range(0, len(later), block):
+        rows = [index[start : start + block] for index in (later, earlier)]
+        a, b = (frames[r.start : r.stop] if isinstance(r, range) else frames[r] for r in rows)
+        diff = a - b
+        out[start : start + len(diff)] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
@@ -202,63 +205,48 @@ def _neighbour_sq_distances(frames, lengths):
     frame, so no caller has to special-case boundaries.
     """
     n_frames = len(frames)
-    distances = np.full(n_frames, np.inf)
-    has_next = np.ones(n_frames, dtype=bool)
-    has_next[np.cumsum(lengths) - 1] = False
-    current = np.flatnonzero(has_next)
-    distances[current] = _paired_sq_distances(frames, current + 1, current)
+    distances = np.empty(n_frames, dtype=np.float64)
+    distances[:-1] = _sq_distances(frames, range(1, n_frames), range(n_frames - 1))
+    distances[np.cumsum(lengths) - 1] = np.inf
     return distances
 
 
 def _keep_mask(frames, lengths, threshold, compare, neighbour):
     """Boolean mask over ``frames`` of the frames the transform keeps."""
-    starts = case_starts(lengths)
     if compare == "previous":
         keep = np.empty(len(frames), dtype=bool)
         keep[1:] = neighbour[:-1] >= threshold
-        keep[starts] = True
+        keep[case_starts(lengths)] = True
         return keep
     return _keep_mask_last_kept(frames, lengths, threshold, neighbour)
 
 
 def _keep_mask_last_kept(frames, lengths, threshold, neighbour):
-    """Keep mask for the "compare with the last kept frame" rule, without a loop over frames.
+    """Keep mask for the "compare with the last kept frame" rule.
 
-    For every frame ``j`` we find ``successor[j]``: the first later frame of the same case
-    that is at least ``threshold`` away from ``j``, i.e. the frame that would be kept next if
-    ``j`` is kept. The kept frames are then exactly those reachable from the case starts along
-    ``successor``. Finding successors costs one vectorised pass per extra step, and only the
-    frames still unresolved (those in a run of near-duplicates) take part in later steps.
+    The rule is sequential inside a case but independent across cases, so all cases advance
+    together, one frame position per step (at most ``max(lengths)`` vectorised steps). While
+    a case's previous frame was kept, the distance to compare is the precomputed neighbour
+    distance; only frames that follow a drop need a new distance, to their case's last kept
+    frame. Every frame is compared exactly once: the work is linear in the data.
     """
-    n_frames = len(frames)
-    case_end = np.repeat(np.cumsum(lengths), lengths)
-    successor = np.full(n_frames, n_frames, dtype=np.intp)  # n_frames: "none in this case"
-    pending = np.arange(n_frames, dtype=np.intp)
-    distances = neighbour
-    step = 1
-    while pending.size:
-        far = distances >= threshold
-        resolved = pending[far]
-        successor[resolved] = np.minimum(resolved + step, n_frames)
-        pending = pending[~far]
-        step += 1
-        pending = pending[pending + step < case_end[pending]]
-        distances = _paired_sq_distances(frames, pending + step, pending)
-    successor[successor >= case_end] = n_frames
-
-    # Graph: a root (node n_frames + 1) points at every case start, each frame at its
-    # successor; the breadth-first search from the root visits exactly the kept frames.
-    root = n_frames + 1
-    has_successor = successor < n_frames
-    sources = np.r_[np.flatnonzero(has_successor), np.full(len(lengths), root)]
-    targets = np.r_[successor[has_successor], case_starts(lengths)]
-    graph = csr_array(
-        (np.ones(len(sources), dtype=np.int8), (sources, targets)), shape=(root + 1, root + 1)
-    )
-    visited = breadth_first_order(graph, root, directed=True, return_predecessors=False)
-    keep = np.zeros(root + 1, dtype=bool)
-    keep[visited] = True
-    return keep[:n_frames]
+    order = np.argsort(-lengths, kind="stable")  # longest first: active cases are a prefix
+    starts = case_starts(lengths)[order]
+    n_active = np.searchsorted(-lengths[order], -np.arange(lengths.max()), side="left")
+    keep = np.zeros(len(frames), dtype=bool)
+    keep[starts] = True
+    anchor = starts.copy()  # last kept frame of each case
+    for position in range(1, int(lengths.max())):
+        active = n_active[position]
+        current = starts[:active] + position
+        anchors = anchor[:active]
+        after_drop = np.flatnonzero(anchors != current - 1)
+        distance = neighbour[current - 1]
+        distance[after_drop] = _sq_distances(frames, current[after_drop], anchors[after_drop])
+        far = distance >= threshold
+        keep[current[far]] = True
+        anchor[:active][far] = current[far]
+    return keep
 
 
 def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
@@ -269,8 +257,8 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     margin on both sides for new data) plus 0, and the drop count, monotone in the threshold,
     is read off by counting. Under "last_kept" a frame may be compared with an earlier frame,
     so every within-case distance can matter: a bisection over the same candidates (extended
-    above the largest neighbour distance) brackets the target, and a bisection on the
-    threshold itself then closes in on the count nearest to it.
+    above the largest neighbour distance only if needed) brackets the target, and a
+    bisection on the threshold itself then closes in on the count nearest to it.
     """
     within = np.sort(neighbour[np.isfinite(neighbour)])
     if drop_fraction == 0 or within.size == 0:
@@ -286,11 +274,21 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     def n_dropped(threshold):
         return len(frames) - _keep_mask_last_kept(frames, lengths, threshold, neighbour).sum()
 
-    top = max(distinct[-1], np.finfo(float).tiny) * 2.0 ** np.arange(1, 64)
-    candidates = np.r_[candidates, top]
     low, high = 0, len(candidates) - 1
     if n_dropped(candidates[high]) < target:
-        return float(candidates[high])
+        # Thresholds above every neighbour distance can still drop frames that are far from
+        # their neighbour but near the last kept frame: double until the target is reached.
+        # (Large thresholds make long runs of pending frames, so they are tried only here.)
+        top, dropped = candidates[high], n_dropped(candidates[high])
+        for _ in range(64):
+            if dropped >= target or dropped == len(frames) - len(lengths):
+                break
+            top = 2 * max(top, np.finfo(float).tiny)
+            dropped = n_dropped(top)
+        if dropped < target:
+            return float(top)
+        candidates = np.r_[candidates, top]
+        low, high = len(candidates) - 2, len(candidates) - 1
     while high - low > 1:  # invariant: n_dropped(low) < target <= n_dropped(high)
         middle = (low + high) // 2
         if n_dropped(candidates[middle]) >= target:

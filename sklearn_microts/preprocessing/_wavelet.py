@@ -106,16 +106,14 @@ class WaveletTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         wavelet = self._check_params()
         frames, lengths = validate_sequence_data(self, X, reset=False)
-        stable = stable_part(frames, lengths, wavelet, self.level, self.method)
-        if self.output == "stable":
-            return split_frames(stable, lengths)
-        if self.output == "rapid":
-            return split_frames(np.subtract(frames, stable, out=stable), lengths)
         n_features = frames.shape[1]
-        both = np.empty((len(frames), 2 * n_features), dtype=frames.dtype)
-        both[:, :n_features] = stable
-        np.subtract(frames, stable, out=both[:, n_features:])
-        return split_frames(both, lengths)
+        n_parts = 2 if self.output == "both" else 1
+        out = np.empty((len(frames), n_parts * n_features), dtype=frames.dtype)
+        stable = out[:, :n_features]
+        stable_part(frames, lengths, wavelet, self.level, self.method, out=stable)
+        if self.output != "stable":
+            np.subtract(frames, stable, out=out[:, -n_features:])
+        return split_frames(out, lengths)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``stable_<name>`` and/or ``rapid_<name>``.
@@ -161,29 +159,42 @@ class WaveletTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def stable_part(frames, lengths, wavelet, level, method):
-    """Approximation component of every case, in the ragged layout.
+def stable_part(frames, lengths, wavelet, level, method, out):
+    """Write the approximation component of every case into ``out`` (ragged layout).
 
     Cases of equal length share their decomposition level, so each distinct length is one
-    batched :func:`pywt.mra` call over a ``(n_cases_of_that_length, length, d)`` block: the
-    loop runs over distinct lengths, never over frames.
+    batched transform over a ``(n_cases_of_that_length, d, length)`` block: the loop runs
+    over distinct lengths, never over frames. Time goes on the last, contiguous axis, where
+    pywt is about 3x faster than along a strided one.
     """
-    stable = frames.copy()  # cases too short for any level stay as they are
     starts = case_starts(lengths)
-    n_features = frames.shape[1]
     for length in np.unique(lengths):
+        rows = starts[lengths == length][:, None] + np.arange(length)  # (n_cases, length)
         case_level = min(level, pywt.dwt_max_level(int(length), wavelet.dec_len))
-        if case_level == 0:
+        if case_level == 0:  # too short for any level: all stable
+            out[rows] = frames[rows]
             continue
-        rows = (starts[lengths == length][:, None] + np.arange(length)).ravel()
-        block = frames[rows].reshape(-1, length, n_features)
-        if method == "swt":  # stationary analysis needs a multiple of 2**level frames
-            padded = -(-length // 2**case_level) * 2**case_level
-            block = np.pad(block, ((0, 0), (0, padded - length), (0, 0)), mode="symmetric")
-        with warnings.catch_warnings():
-            # pywt's stationary transform warns that a biorthogonal wavelet does not preserve
-            # energy; the multiresolution split we take from it stays exactly additive.
-            warnings.filterwarnings("ignore", "norm=True, but the wavelet is not orthogonal")
-            approximation = pywt.mra(block, wavelet, level=case_level, axis=1, transform=method)[0]
-        stable[rows] = approximation[:, :length].reshape(-1, n_features)
-    return stable
+        block = np.ascontiguousarray(frames[rows].transpose(0, 2, 1))
+        out[rows] = _approximation(block, wavelet, case_level, method)[..., :length].transpose(
+            0, 2, 1
+        )
+    return out
+
+
+def _approximation(block, wavelet, level, method):
+    """The first component of ``pywt.mra(block, axis=-1)``, length possibly padded."""
+    if method == "dwt":
+        # pywt.mra would also rebuild every detail component; the rapid part is taken as the
+        # remainder, so rebuilding the approximation alone halves the work.
+        coeffs = pywt.wavedec(block, wavelet, level=level, axis=-1, mode="periodization")
+        # Zero details (not None): their lengths tell waverec how to crop odd lengths.
+        details = [np.zeros_like(detail) for detail in coeffs[1:]]
+        return pywt.waverec([coeffs[0], *details], wavelet, axis=-1, mode="periodization")
+    length = block.shape[-1]  # the stationary analysis needs a multiple of 2**level frames
+    padded = -(-length // 2**level) * 2**level
+    block = np.pad(block, ((0, 0), (0, 0), (0, padded - length)), mode="symmetric")
+    with warnings.catch_warnings():
+        # pywt warns that a biorthogonal wavelet does not preserve energy under its
+        # normalised stationary transform; the split we take from it stays exactly additive.
+        warnings.filterwarnings("ignore", "norm=True, but the wavelet is not orthogonal")
+        return pywt.mra(block, wavelet, level=level, axis=-1, transform="swt")[0]

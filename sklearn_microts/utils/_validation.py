@@ -11,7 +11,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.validation import check_scalar, validate_data
 
-from ._ragged import split_frames
+from ._ragged import case_starts, split_frames
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -89,11 +89,11 @@ def check_frames(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X
         X = _rows_as_array(X, input_name)
     if isinstance(X, np.ndarray) and (X.dtype != object or X.ndim == 2):
         frames, lengths = _frames_from_array(_as_float(X, input_name), dtypes, input_name)
-    else:
-        frames, lengths = _frames_from_cases(_as_case_list(X, input_name), dtypes, input_name)
-    if ensure_all_finite:
-        _check_finite(frames, lengths, input_name)
-    return frames, lengths
+        if ensure_all_finite:
+            _check_finite(frames, lengths, input_name)
+        return frames, lengths
+    cases = _as_case_list(X, input_name)
+    return _frames_from_cases(cases, dtypes, input_name, ensure_all_finite)
 
 
 def validate_sequence_data(estimator, X, *, reset, dtype=FLOAT_DTYPES):
@@ -201,8 +201,12 @@ def _frames_from_array(X, dtypes, input_name):
     return frames, lengths.astype(np.intp)
 
 
-def _frames_from_cases(cases, dtypes, input_name):
-    """Ragged layout of a list of per-case array-likes, copied into one new array."""
+def _frames_from_cases(cases, dtypes, input_name, ensure_all_finite):
+    """Ragged layout of a list of per-case array-likes, copied into one new array.
+
+    Each case is checked for non-finite values right after its copy, while it is still in
+    the CPU cache.
+    """
     arrays = [_checked_case(case, i, dtypes, input_name) for i, case in enumerate(cases)]
     n_features = arrays[0].shape[1]
     for i, array in enumerate(arrays):
@@ -211,9 +215,14 @@ def _frames_from_cases(cases, dtypes, input_name):
                 f"All cases of {input_name} must have the same number of features: case 0 "
                 f"has {n_features}, case {i} has {array.shape[1]}."
             )
-    out_dtype = np.result_type(*(a.dtype for a in arrays))
-    frames = np.concatenate(arrays, axis=0, dtype=out_dtype)
     lengths = np.fromiter((len(a) for a in arrays), dtype=np.intp, count=len(arrays))
+    out_dtype = np.result_type(*(a.dtype for a in arrays))
+    frames = np.empty((lengths.sum(), n_features), dtype=out_dtype)
+    for i, (array, start) in enumerate(zip(arrays, case_starts(lengths), strict=True)):
+        segment = frames[start : start + len(array)]
+        segment[...] = array
+        if ensure_all_finite:
+            _check_finite(segment, lengths[i : i + 1], input_name, first_case=i)
     return frames, lengths
 
 
@@ -271,7 +280,7 @@ def _target_dtype(dtype, dtypes):
     return dtype if dtype in dtypes else dtypes[0]
 
 
-def _check_finite(frames, lengths, input_name):
+def _check_finite(frames, lengths, input_name, first_case=0):
     # One cheap reduction decides in the common case; only a failure pays for locating it.
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(frames.sum(dtype=np.float64)):
@@ -279,7 +288,8 @@ def _check_finite(frames, lengths, input_name):
     bad_frames = ~np.isfinite(frames).all(axis=1)
     if not bad_frames.any():
         return  # the sum overflowed, the values are fine
-    bad_case = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(bad_frames)[0], "right"))
+    first_bad_frame = np.flatnonzero(bad_frames)[0]
+    bad_case = first_case + int(np.searchsorted(np.cumsum(lengths), first_bad_frame, "right"))
     raise ValueError(
         f"{input_name} case {bad_case} contains NaN or infinity; only trailing all-NaN frames "
         "of a padded 3-D array are read as padding."
