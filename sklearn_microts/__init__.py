@@ -4,8 +4,8 @@ An implementation of Hong et al., "Towards classifying histopathological microsc
 as time series data" (ISBI 2025) as scikit-learn estimators.
 """
 
-from .preprocessing import DedupTransformer, WaveletTransformer
+from .preprocessing import DedupTransformer, SequencePooler, WaveletTransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DedupTransformer", "WaveletTransformer", "__version__"]
+__all__ = ["DedupTransformer", "SequencePooler", "WaveletTransformer", "__version__"]

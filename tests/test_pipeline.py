@@ -7,22 +7,16 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 
-from sklearn_microts import DedupTransformer, WaveletTransformer
+from sklearn_microts import DedupTransformer, SequencePooler, WaveletTransformer
 from sklearn_microts.datasets import make_microscopy_sequences
-
-
-def mean_max_pool(X):
-    """The simplest sequence classifier's front end: pool each case to one vector."""
-    return np.stack([np.r_[x.mean(axis=0), x.max(axis=0)] for x in X])
 
 
 def _pipeline():
     return make_pipeline(
         DedupTransformer(),
         WaveletTransformer(),
-        FunctionTransformer(mean_max_pool),
+        SequencePooler(),
         LogisticRegression(max_iter=2000),
     )
 

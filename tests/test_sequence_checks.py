@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_microts import DedupTransformer, WaveletTransformer
+from sklearn_microts import DedupTransformer, SequencePooler, WaveletTransformer
 from sklearn_microts.utils.estimator_checks import parametrize_with_sequence_checks
 
 ESTIMATORS = [
@@ -10,6 +10,8 @@ ESTIMATORS = [
     DedupTransformer(threshold=0.5, compare="previous"),
     WaveletTransformer(),
     WaveletTransformer(wavelet="db2", level=2, method="swt", output="rapid"),
+    SequencePooler(),
+    SequencePooler(statistics=["min"]),
 ]
 
 # Our transformers return a list of per-case arrays (cases may change length), which has no

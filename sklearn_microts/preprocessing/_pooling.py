@@ -1,0 +1,126 @@
+"""Pooling of each case to one feature vector: the floor every sequence model must beat."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._ragged import case_starts
+from ..utils._validation import validate_sequence_data
+
+# reduceat over the ragged layout pools every case in one vectorised call.
+_REDUCERS = {
+    "mean": lambda frames, starts, lengths: (
+        np.add.reduceat(frames, starts) / lengths[:, None].astype(frames.dtype)
+    ),
+    "max": lambda frames, starts, lengths: np.maximum.reduceat(frames, starts),
+    "min": lambda frames, starts, lengths: np.minimum.reduceat(frames, starts),
+}
+
+
+class SequencePooler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Pool the frames of each case into one vector of summary statistics.
+
+    Turns a dataset of cases into a plain 2-D array, so that any scikit-learn estimator can
+    follow in a pipeline: with a logistic regression it is the "mean + max pooling" floor of
+    the benchmarks, an order-free bag-of-frames model.
+
+    Parameters
+    ----------
+    statistics : tuple of {"mean", "max", "min"}, default=("mean", "max")
+        Statistics computed per feature over the frames of a case, concatenated in order.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features of each frame seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_microts.preprocessing import SequencePooler
+    >>> X = [np.array([[1.0], [3.0]]), np.array([[5.0]])]
+    >>> SequencePooler().fit_transform(X)
+    array([[2., 3.],
+           [5., 5.]])
+    """
+
+    def __init__(self, *, statistics=("mean", "max")):
+        self.statistics = statistics
+
+    def fit(self, X, y=None):
+        """Check the parameters and record the number of features of ``X``.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Training cases.
+        y : Ignored
+            Present for API consistency.
+
+        Returns
+        -------
+        self : SequencePooler
+            The fitted transformer.
+        """
+        self._check_params()
+        validate_sequence_data(self, X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Pool each case.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases to pool.
+
+        Returns
+        -------
+        X_pooled : ndarray of shape (n_cases, len(statistics) * n_features)
+            One row per case.
+        """
+        check_is_fitted(self)
+        self._check_params()
+        frames, lengths = validate_sequence_data(self, X, reset=False)
+        starts = case_starts(lengths)
+        return np.hstack([_REDUCERS[name](frames, starts, lengths) for name in self.statistics])
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: ``<statistic>_<name>``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; by default ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            Names of the columns :meth:`transform` returns.
+        """
+        names = super().get_feature_names_out(input_features)
+        return np.asarray(
+            [f"{statistic}_{name}" for statistic in self.statistics for name in names],
+            dtype=object,
+        )
+
+    def _check_params(self):
+        statistics = self.statistics
+        if (
+            not isinstance(statistics, tuple | list)
+            or len(statistics) == 0
+            or any(s not in _REDUCERS for s in statistics)
+            or len(set(statistics)) != len(statistics)
+        ):
+            raise ValueError(
+                f"statistics must be a non-empty sequence of distinct names among "
+                f"{sorted(_REDUCERS)}, got {statistics!r}."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
