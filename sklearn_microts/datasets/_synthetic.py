@@ -88,7 +88,7 @@ def make_microscopy_sequences(
     >>> from sklearn_microts.datasets import make_microscopy_sequences
     >>> X, y = make_microscopy_sequences(n_cases=4, n_features=8, random_state=0)
     >>> len(X), X[0].shape[1], y.tolist()
-    (4, 8, [1, 0, 1, 0])
+    (4, 8, [0, 1, 1, 0])
     """
     check_scalar(n_cases, "n_cases", numbers.Integral, min_val=1)
     check_scalar(n_features, "n_features", numbers.Integral, min_val=1)

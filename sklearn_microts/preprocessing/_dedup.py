@@ -45,7 +45,7 @@ class DedupTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Number of frames dropped from each training case.
     n_features_in_ : int
         Number of features of each frame seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
 
     See Also
