@@ -39,6 +39,7 @@ def test_parts_sum_to_x_and_keep_lengths(X, wavelet, level, method):
     level=st.integers(1, 4),
     method=st.sampled_from(["dwt", "swt"]),
 )
+@pytest.mark.filterwarnings("ignore:norm=True, but the wavelet is not orthogonal")
 def test_parts_are_pywt_multiresolution_components_per_case(X, wavelet, level, method):
     stable, rapid = _split(X, wavelet=wavelet, level=level, method=method)
     for x, s, r in zip(X, stable, rapid, strict=True):
