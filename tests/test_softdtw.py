@@ -1,0 +1,279 @@
+"""soft-DTW engines against Blondel's recursion written plainly, and against each other."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sklearn_microts.softdtw import (
+    dtw,
+    dtw_path,
+    soft_dtw,
+    soft_dtw_divergence,
+    soft_dtw_from_cost,
+)
+
+ENGINES = ["numba", "torch"]
+
+
+def reference_soft_dtw(x, y, gamma):
+    """Cuturi & Blondel's recursion, one cell at a time, in float64 torch (autograd gives
+    the reference gradient). gamma = 0 is DTW."""
+    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    n, m = cost.shape
+    inf = torch.tensor(float("inf"), dtype=torch.float64)
+    table = [[inf] * (m + 1) for _ in range(n + 1)]
+    table[0][0] = torch.tensor(0.0, dtype=torch.float64)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            previous = torch.stack([table[i - 1][j - 1], table[i - 1][j], table[i][j - 1]])
+            if gamma == 0:
+                softmin = previous.min()
+            else:
+                softmin = -gamma * torch.logsumexp(-previous / gamma, dim=0)
+            table[i][j] = cost[i - 1, j - 1] + softmin
+    return table[n][m]
+
+
+def ragged_batch(seed, batch=5, n=8, m=6, channels=3, padding=np.nan):
+    """Sequences padded with ``padding``, their lengths, and the unpadded pieces."""
+    rng = np.random.default_rng(seed)
+    x_lengths = rng.integers(1, n + 1, size=batch)
+    y_lengths = rng.integers(1, m + 1, size=batch)
+    x = rng.normal(size=(batch, n, channels))
+    y = rng.normal(size=(batch, m, channels))
+    for b in range(batch):
+        x[b, x_lengths[b] :] = padding
+        y[b, y_lengths[b] :] = padding
+    x = torch.tensor(x, requires_grad=True)
+    y = torch.tensor(y, requires_grad=True)
+    return x, y, torch.tensor(x_lengths), torch.tensor(y_lengths)
+
+
+def _reference_values_and_grads(x, y, x_lengths, y_lengths, gamma):
+    values, grads_x, grads_y = [], torch.zeros_like(x), torch.zeros_like(y)
+    for b, (n, m) in enumerate(zip(x_lengths.tolist(), y_lengths.tolist(), strict=True)):
+        xb = x[b, :n].detach().clone().requires_grad_(True)
+        yb = y[b, :m].detach().clone().requires_grad_(True)
+        value = reference_soft_dtw(xb, yb, gamma)
+        value.backward()
+        values.append(value.item())
+        grads_x[b, :n], grads_y[b, :m] = xb.grad, yb.grad
+    return torch.tensor(values, dtype=torch.float64), grads_x, grads_y
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("gamma", [1e-3, 0.1, 1.0, 10.0])
+@pytest.mark.parametrize("padding", [np.nan, 1e6])
+def test_values_and_gradients_match_the_plain_recursion(engine, gamma, padding):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=int(gamma * 1000), padding=padding)
+    values = soft_dtw(x, y, gamma=gamma, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+    grad_x, grad_y = torch.autograd.grad(values.sum(), (x, y))
+    expected, expected_x, expected_y = _reference_values_and_grads(
+        x, y, x_lengths, y_lengths, gamma
+    )
+    torch.testing.assert_close(values, expected, rtol=1e-9, atol=1e-12)
+    # Padding got exactly zero gradient, real frames the reference's.
+    torch.testing.assert_close(grad_x, expected_x, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(grad_y, expected_y, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_gradcheck(engine):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=1, padding=0.0)
+
+    def function(x, y):
+        return soft_dtw(x, y, gamma=0.3, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+
+    assert torch.autograd.gradcheck(function, (x, y))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_gradcheck_of_a_given_cost(engine):
+    cost = torch.rand(3, 6, 4, dtype=torch.float64, requires_grad=True)
+    lengths = (torch.tensor([6, 2, 1]), torch.tensor([4, 4, 3]))
+
+    def function(cost):
+        return soft_dtw_from_cost(
+            cost, gamma=0.5, x_lengths=lengths[0], y_lengths=lengths[1], engine=engine
+        )
+
+    assert torch.autograd.gradcheck(function, (cost,))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_given_cost_equals_the_built_in_squared_euclidean_one(engine):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=2, padding=0.0)
+    cost = ((x[:, :, None, :] - y[:, None, :, :]) ** 2).sum(-1)
+    outside = (torch.arange(cost.shape[1])[None, :, None] >= x_lengths[:, None, None]) | (
+        torch.arange(cost.shape[2])[None, None, :] >= y_lengths[:, None, None]
+    )
+    cost = cost.masked_fill(outside, float("nan"))  # ignored past the lengths
+    from_cost = soft_dtw_from_cost(
+        cost, gamma=0.2, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine
+    )
+    built_in = soft_dtw(x, y, gamma=0.2, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+    torch.testing.assert_close(from_cost, built_in, rtol=1e-10, atol=1e-10)
+
+
+@given(
+    batch=st.integers(1, 11),
+    n=st.integers(1, 14),
+    m=st.integers(1, 14),
+    channels=st.integers(1, 4),
+    gamma=st.floats(1e-2, 10.0),
+    seed=st.integers(0, 2**16),
+)
+def test_engines_agree(batch, n, m, channels, gamma, seed):
+    x, y, x_lengths, y_lengths = ragged_batch(seed, batch, n, m, channels)
+    results = []
+    for engine in ENGINES:
+        values = soft_dtw(
+            x, y, gamma=gamma, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine
+        )
+        results.append((values, *torch.autograd.grad(values.sum(), (x, y))))
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tends_to_dtw_as_gamma_goes_to_zero(engine):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=3, padding=0.0)
+    hard = dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+    expected = torch.stack(
+        [
+            reference_soft_dtw(x[b, :n], y[b, :m], 0)
+            for b, (n, m) in enumerate(zip(x_lengths.tolist(), y_lengths.tolist(), strict=True))
+        ]
+    )
+    torch.testing.assert_close(hard, expected.detach(), rtol=1e-12, atol=1e-12)
+    # softmin lies within gamma * log(3) below min at each of at most n + m - 1 steps
+    for gamma in (1e-1, 1e-2, 1e-3):
+        soft = soft_dtw(x, y, gamma=gamma, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+        bound = gamma * np.log(3) * (x_lengths + y_lengths - 1)
+        assert ((hard - soft.detach()) <= bound + 1e-12).all()
+        assert ((hard - soft.detach()) >= -1e-12).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence(engine):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=4, padding=np.nan)
+    same = soft_dtw_divergence(
+        x, x, gamma=0.5, x_lengths=x_lengths, y_lengths=x_lengths, engine=engine
+    )
+    torch.testing.assert_close(same, torch.zeros_like(same), rtol=0, atol=1e-10)
+    different = soft_dtw_divergence(
+        x, y, gamma=0.5, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine
+    )
+    assert (different > 0).all()
+
+
+def test_broadcast_y_equals_repeated_y():
+    x, _, x_lengths, _ = ragged_batch(seed=5, padding=0.0)
+    target = torch.randn(4, 3, dtype=torch.float64)
+    torch.testing.assert_close(
+        soft_dtw(x, target, gamma=0.1, x_lengths=x_lengths),
+        soft_dtw(x, target.expand(len(x), -1, -1), gamma=0.1, x_lengths=x_lengths),
+    )
+
+
+def test_longer_y_than_x_and_single_frames():
+    x = torch.randn(2, 1, 2, dtype=torch.float64)
+    y = torch.randn(2, 7, 2, dtype=torch.float64)
+    values = soft_dtw(x, y, gamma=1.0)
+    expected = [reference_soft_dtw(x[b], y[b], 1.0).item() for b in range(2)]
+    torch.testing.assert_close(values, torch.tensor(expected, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_in_float32_out(engine):
+    x, y, x_lengths, y_lengths = ragged_batch(seed=6, padding=0.0)
+    x32 = x.detach().float().requires_grad_(True)
+    values = soft_dtw(
+        x32, y.float(), gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine
+    )
+    assert values.dtype == torch.float32
+    values.sum().backward()
+    assert x32.grad.dtype == torch.float32
+    expected = soft_dtw(x, y, gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
+    torch.testing.assert_close(values.double(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_dtw_path_is_an_optimal_alignment():
+    x, y, x_lengths, y_lengths = ragged_batch(seed=7, padding=0.0)
+    values = dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths)
+    paths = dtw_path(x, y, x_lengths=x_lengths, y_lengths=y_lengths)
+    for b, path in enumerate(paths):
+        assert path[0].tolist() == [0, 0]
+        assert path[-1].tolist() == [x_lengths[b] - 1, y_lengths[b] - 1]
+        steps = np.diff(path, axis=0)
+        assert ((steps >= 0) & (steps <= 1)).all()
+        assert (steps.sum(1) >= 1).all()
+        cost = ((x[b, path[:, 0]] - y[b, path[:, 1]]) ** 2).sum()
+        torch.testing.assert_close(cost.detach(), values[b])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(2, 4, 3)), ValueError, "channels"),
+        (lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(3, 4, 2)), ValueError, "number of"),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), x_lengths=[3, 4]),
+            ValueError,
+            r"within \[1, 3\]",
+        ),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), y_lengths=[0, 4]),
+            ValueError,
+            r"within \[1, 4\]",
+        ),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), x_lengths=[3]),
+            ValueError,
+            r"shape \(2,\)",
+        ),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), x_lengths=[3.0, 2.0]),
+            TypeError,
+            "integers",
+        ),
+        (lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), gamma=0.0), ValueError, "> 0"),
+        (lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), gamma=-1), ValueError, "> 0"),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), gamma=float("nan")),
+            ValueError,
+            "finite",
+        ),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2, dtype=torch.int64), torch.zeros(4, 2)),
+            TypeError,
+            "floating-point",
+        ),
+        (lambda: soft_dtw(np.zeros((2, 3, 2)), torch.zeros(4, 2)), TypeError, "torch.Tensor"),
+        (lambda: soft_dtw(torch.zeros(3, 2), torch.zeros(4, 2)), ValueError, r"\(B, N, C\)"),
+        (lambda: soft_dtw(torch.zeros(2, 0, 2), torch.zeros(4, 2)), ValueError, "empty"),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), engine="cuda"),
+            ValueError,
+            "engine must be one of",
+        ),
+        (lambda: soft_dtw_from_cost(torch.zeros(2, 3)), ValueError, r"\(B, N, M\)"),
+    ],
+)
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    x, y, x_lengths, y_lengths = ragged_batch(seed=8, padding=np.nan)
+    cpu = soft_dtw(x, y, gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
+    x_cuda = x.detach().cuda().requires_grad_(True)
+    gpu = soft_dtw(x_cuda, y.detach().cuda(), gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
+    torch.testing.assert_close(gpu.cpu(), cpu.detach(), rtol=1e-9, atol=1e-9)
+    gpu.sum().backward()
+    (expected,) = torch.autograd.grad(cpu.sum(), (x,))
+    torch.testing.assert_close(x_cuda.grad.cpu(), expected, rtol=1e-9, atol=1e-9)
