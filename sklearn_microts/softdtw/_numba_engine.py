@@ -61,7 +61,16 @@ def soft_dtw(x, y, x_lengths, y_lengths, gamma):
 
 def soft_dtw_backward(state, gamma, grad_values):
     layout, xs, ys, cost, table = state
-    grad_cost = _grad_cost(layout, cost, table, gamma, grad_values)
+    grad_cost = kernels.backward(
+        cost,
+        table,
+        layout.x_lengths,
+        layout.y_lengths,
+        layout.active,
+        gamma,
+        _scale(layout, grad_values),
+    )
+    # A separate pass: fused into the sweep, its stores stop LLVM from vectorising it.
     grad_x, grad_y = kernels.sq_euclidean_cost_backward(grad_cost, xs, ys, layout.active)
     device = grad_values.device
     return layout.pairs_first(grad_x, device), layout.pairs_first(grad_y, device)
@@ -79,7 +88,15 @@ def soft_dtw_from_cost(cost, x_lengths, y_lengths, gamma):
 
 def soft_dtw_from_cost_backward(state, gamma, grad_values):
     layout, padded, table = state
-    grad_cost = _grad_cost(layout, padded, table, gamma, grad_values)
+    grad_cost = kernels.backward(
+        padded,
+        table,
+        layout.x_lengths,
+        layout.y_lengths,
+        layout.active,
+        gamma,
+        _scale(layout, grad_values),
+    )
     return layout.pairs_first(grad_cost, grad_values.device)
 
 
@@ -97,9 +114,8 @@ def _values(values, layout, device):
     return torch.from_numpy(out).to(device)
 
 
-def _grad_cost(layout, cost, table, gamma, grad_values):
+def _scale(layout, grad_values):
+    """The incoming gradient of each value, in the kernels' pair order (0 for padding)."""
     scale = np.zeros(len(layout.x_lengths))
     scale[: layout.batch] = grad_values.detach().cpu().numpy()[layout.order]
-    return kernels.backward(
-        cost, table, layout.x_lengths, layout.y_lengths, layout.active, gamma, scale
-    )
+    return scale

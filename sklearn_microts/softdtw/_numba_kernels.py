@@ -145,33 +145,44 @@ def forward(cost, x_lengths, y_lengths, active, gamma):
 
 @njit(**_JIT)
 def backward(cost, table, x_lengths, y_lengths, active, gamma, grad_values):
-    """Gradient of ``sum(grad_values * values)`` with respect to the cost, (N, M, B).
-
-    ``E[i, j]`` sums the gradients of the three cells that read cell (i, j), each times the
-    soft-argmin weight it gave it, ``exp((R[succ] - cost[succ] - R[i, j]) / gamma)``. The
-    gradient enters at each pair's own terminal cell; cells beyond a terminal never reach
-    it, so they stay 0 without masks.
-    """
+    """Gradient of ``sum(grad_values * values)`` with respect to the cost, (N, M, B)."""
     n, m, batch = cost.shape[0] - 1, cost.shape[1] - 1, cost.shape[2]
+    grad = _terminal_gradients(n, m, batch, x_lengths, y_lengths, grad_values)
+    inv_gamma = 1.0 / gamma
+    for i in range(n - 1, -1, -1):
+        _sweep_row(grad, table, cost, i, m, active[i + 1], inv_gamma)
+    return grad[:n, :m]
+
+
+@njit(inline="always", **_JIT)
+def _terminal_gradients(n, m, batch, x_lengths, y_lengths, grad_values):
+    """Zeros, one row and column past the end, and each pair's gradient at its terminal."""
     grad = np.zeros((n + 1, m + 1, batch))
     for b in range(batch):
         grad[x_lengths[b] - 1, y_lengths[b] - 1, b] = grad_values[b]
-    inv_gamma = 1.0 / gamma
-    for i in range(n - 1, -1, -1):
-        pairs = active[i + 1]
-        for j in range(m - 1, -1, -1):
-            for b in range(pairs):
-                r = table[i + 1, j + 1, b]
-                # softmin of each successor: its table value minus its own cost
-                grad[i, j, b] += (
-                    grad[i + 1, j + 1, b]
-                    * _weight(table[i + 2, j + 2, b] - cost[i + 1, j + 1, b] - r, inv_gamma)
-                    + grad[i + 1, j, b]
-                    * _weight(table[i + 2, j + 1, b] - cost[i + 1, j, b] - r, inv_gamma)
-                    + grad[i, j + 1, b]
-                    * _weight(table[i + 1, j + 2, b] - cost[i, j + 1, b] - r, inv_gamma)
-                )
-    return grad[:n, :m]
+    return grad
+
+
+@njit(inline="always", **_JIT)
+def _sweep_row(grad, table, cost, i, m, pairs, inv_gamma):
+    """Gradient of row ``i`` of the cost from the rows below it (Blondel et al., 2021).
+
+    ``E[i, j]`` sums the gradients of the three cells that read cell (i, j), each times the
+    soft-argmin weight it gave it, ``exp((R[succ] - cost[succ] - R[i, j]) / gamma)``. Cells
+    beyond a pair's terminal never reach it and stay 0 without masks.
+    """
+    for j in range(m - 1, -1, -1):
+        for b in range(pairs):
+            r = table[i + 1, j + 1, b]
+            # softmin of each successor: its table value minus its own cost
+            grad[i, j, b] += (
+                grad[i + 1, j + 1, b]
+                * _weight(table[i + 2, j + 2, b] - cost[i + 1, j + 1, b] - r, inv_gamma)
+                + grad[i + 1, j, b]
+                * _weight(table[i + 2, j + 1, b] - cost[i + 1, j, b] - r, inv_gamma)
+                + grad[i, j + 1, b]
+                * _weight(table[i + 1, j + 2, b] - cost[i, j + 1, b] - r, inv_gamma)
+            )
 
 
 @njit(inline="always", **_JIT)
