@@ -1,13 +1,16 @@
 """Public soft-DTW functions: validation, the squared Euclidean cost, engines and autograd."""
 
+import importlib.util
 import numbers
+import os
 
 import numpy as np
 import torch
 
-from . import _torch_engine
+from . import _torch_recursion
+from ._device_engine import DeviceEngine
 
-ENGINES = ("auto", "numba", "torch")
+ENGINES = ("auto", "numba", "torch", "triton")
 
 
 def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
@@ -27,9 +30,11 @@ def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     x_lengths, y_lengths : array-like of int of shape (B,), default=None
         Real length of each sequence (1 to ``N``, 1 to ``M``); ``None`` for no padding.
         ``N < M`` is allowed.
-    engine : {"auto", "numba", "torch"}, default="auto"
-        ``"numba"``: compiled CPU kernels; ``"torch"``: the portable anti-diagonal engine, on
-        the tensors' device. ``"auto"`` picks ``"numba"`` for CPU tensors, else ``"torch"``.
+    engine : {"auto", "numba", "torch", "triton"}, default="auto"
+        ``"numba"``: compiled CPU kernels; ``"triton"``: GPU kernels (needs the ``triton``
+        package); ``"torch"``: the portable anti-diagonal engine, on the tensors' device.
+        ``"auto"`` picks ``"numba"`` for CPU tensors, ``"triton"`` for CUDA tensors when
+        Triton is installed, else ``"torch"``.
 
     Returns
     -------
@@ -269,17 +274,33 @@ def _check_engine(engine, device):
         raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}.")
     if engine == "numba" and device.type != "cpu":
         raise ValueError(f"engine='numba' runs on CPU tensors only, got {device}.")
+    if engine == "triton" and device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1":
+        raise ValueError(
+            f"engine='triton' runs on CUDA tensors (or on the CPU with TRITON_INTERPRET=1), "
+            f"got {device}."
+        )
     if engine == "auto":
-        return "numba" if device.type == "cpu" else "torch"
+        if device.type == "cpu":
+            return "numba"
+        return "triton" if device.type == "cuda" and _triton_available() else "torch"
     return engine
 
 
+def _triton_available():
+    return importlib.util.find_spec("triton") is not None
+
+
 def _engine(name):
+    """The engine object: module-level functions for numba, a DeviceEngine otherwise."""
     if name == "numba":
         from . import _numba_engine
 
         return _numba_engine
-    return _torch_engine
+    if name == "triton":
+        from . import _triton_recursion
+
+        return DeviceEngine(_triton_recursion)
+    return DeviceEngine(_torch_recursion)
 
 
 class _SoftDTW(torch.autograd.Function):
