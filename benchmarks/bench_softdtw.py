@@ -111,7 +111,7 @@ def main():
 
     methods = {"ours (numba)": ours("numba"), "ours (torch)": ours("torch")}
     if args.device == "cuda":
-        methods = {"ours (torch)": ours("torch")}
+        methods = {"ours (triton)": ours("triton"), "ours (torch)": ours("torch")}
     peers = {}
     for name, build in [("tslearn", tslearn_loss), ("pysdtw", lambda: pysdtw_loss(args.device))]:
         if name == "tslearn" and args.device == "cuda":
