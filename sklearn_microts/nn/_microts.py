@@ -1,0 +1,85 @@
+"""The network of Hong et al. (METHOD.md section 3) as a torch module."""
+
+from torch import nn
+
+from ._attention import SigmoidAttention, SigmoidSelfAttentionBlock
+from ._pooling import GatedAttentionPooling
+
+
+class MicroTSModule(nn.Module):
+    """Embedding, sigmoid self-attention, cross-attention to the wavelet parts, gated
+    attention pooling, and one classification head shared by frames and the pooled case.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per frame.
+    n_classes : int
+        Number of classes.
+    d_model, n_heads, mlp_dim : int
+        Width, heads and MLP width of the attention blocks (ViT-Tiny: 192, 3, 768).
+    head_hidden : int
+        Hidden width of the shared head ``f_theta`` (Linear, ReLU, Linear).
+    pool_hidden : int
+        Width of the gated attention pooling.
+    dropout : float
+        Dropout in the attention blocks.
+    attention : bool
+        Build the self- and cross-attention branch (ablation v removes it).
+    cross_attention : bool
+        Attend to the stable and rapid parts (ablation i, no wavelet, skips it).
+    pooling : bool
+        Build the attention pooling branch (ablation vi removes it).
+
+    The forward pass takes padded ``x``, ``stable``, ``rapid`` (B, N, n_features) and the
+    boolean ``mask`` (B, N) of real frames, and returns ``(frame_logits, case_logits,
+    pooling_weights)``: (B, N, C), (B, C) and (B, N); a removed branch returns ``None``.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        *,
+        d_model=192,
+        n_heads=3,
+        mlp_dim=768,
+        head_hidden=192,
+        pool_hidden=128,
+        dropout=0.1,
+        attention=True,
+        cross_attention=True,
+        pooling=True,
+    ):
+        super().__init__()
+        self.embed = nn.Linear(n_features, d_model)  # shared by X, X_stb and X_rpd
+        self.head = nn.Sequential(  # f_theta, shared by frames and the pooled case
+            nn.Linear(d_model, head_hidden), nn.ReLU(), nn.Linear(head_hidden, n_classes)
+        )
+        self.self_attention = (
+            SigmoidSelfAttentionBlock(d_model, n_heads, mlp_dim, dropout) if attention else None
+        )
+        self.cross_norm = nn.LayerNorm(d_model) if attention and cross_attention else None
+        self.stable_attention = (
+            SigmoidAttention(d_model, n_heads, dropout) if self.cross_norm else None
+        )
+        self.rapid_attention = (
+            SigmoidAttention(d_model, n_heads, dropout) if self.cross_norm else None
+        )
+        self.pooling = GatedAttentionPooling(d_model, pool_hidden) if pooling else None
+
+    def forward(self, x, stable, rapid, mask):
+        embedded = self.embed(x)
+        frame_logits = case_logits = weights = None
+        if self.self_attention is not None:
+            hidden = self.self_attention(embedded, mask)
+            if self.cross_norm is not None:
+                # Eq. 3 with l_stb = l_rpd = 1: queries from SA, keys/values from each part.
+                queries = self.cross_norm(hidden)
+                hidden = hidden + self.stable_attention(queries, self.embed(stable), mask)
+                hidden = hidden + self.rapid_attention(queries, self.embed(rapid), mask)
+            frame_logits = self.head(hidden)
+        if self.pooling is not None:
+            pooled, weights = self.pooling(embedded, mask)  # over the embedded X (METHOD 3)
+            case_logits = self.head(pooled)
+        return frame_logits, case_logits, weights

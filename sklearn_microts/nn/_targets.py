@@ -1,0 +1,44 @@
+"""Target sequences of the soft-DTW loss (METHOD.md section 4)."""
+
+import numpy as np
+import torch
+
+from ..datasets._synthetic import SIGNAL_ONSET
+
+
+def class_profiles(times, n_classes, kind):
+    """Target probabilities at relative times ``times`` for every true class.
+
+    Returns an array (n_classes, len(times), n_classes): entry ``[c, j]`` is the target
+    distribution at time ``times[j]`` for a case of class ``c``. ``"implicit"``: the true
+    class rises along the CDF ``F`` of Beta(3, 20), the others share ``1 - F``;
+    ``"explicit"``: one-hot at every step.
+    """
+    if kind == "explicit":
+        return np.broadcast_to(np.eye(n_classes)[:, None, :], (n_classes, len(times), n_classes))
+    rise = SIGNAL_ONSET.cdf(times)
+    profiles = np.repeat(((1.0 - rise) / (n_classes - 1))[None, :, None], n_classes, axis=0)
+    profiles = np.repeat(profiles, n_classes, axis=2)
+    for c in range(n_classes):
+        profiles[c, :, c] = rise
+    return profiles
+
+
+def relative_times(length):
+    """``t_j = j / (length - 1)``; a single step sits at the end of the profile, t = 1."""
+    return np.linspace(0.0, 1.0, length) if length > 1 else np.ones(1)
+
+
+def target_sequences(n_classes, length, kind):
+    """The fixed-length targets ``y_l`` of every class, (n_classes, length, n_classes)."""
+    return torch.as_tensor(class_profiles(relative_times(length), n_classes, kind))
+
+
+def ideal_sequences(labels, lengths, n_classes, kind, max_length):
+    """``y_ideal`` of every case: its class profile sampled at its own length, padded."""
+    out = torch.zeros(len(labels), max_length, n_classes, dtype=torch.float64)
+    for i, (label, length) in enumerate(zip(labels.tolist(), lengths.tolist(), strict=True)):
+        out[i, :length] = torch.as_tensor(
+            class_profiles(relative_times(length), n_classes, kind)[label]
+        )
+    return out
