@@ -4,8 +4,15 @@ An implementation of Hong et al., "Towards classifying histopathological microsc
 as time series data" (ISBI 2025) as scikit-learn estimators.
 """
 
+from .classifiers import MicroTSClassifier
 from .preprocessing import DedupTransformer, SequencePooler, WaveletTransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DedupTransformer", "SequencePooler", "WaveletTransformer", "__version__"]
+__all__ = [
+    "DedupTransformer",
+    "MicroTSClassifier",
+    "SequencePooler",
+    "WaveletTransformer",
+    "__version__",
+]

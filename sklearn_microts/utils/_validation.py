@@ -136,6 +136,13 @@ def check_real_param(value, name, *, min_val=None, max_val=None, include_boundar
     return float(value)
 
 
+def check_int_param(value, name, minimum=1):
+    """Check an integer hyper-parameter (booleans are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
 def check_option(value, name, options):
     """Check that a string hyper-parameter is one of ``options``."""
     if not isinstance(value, str) or value not in options:

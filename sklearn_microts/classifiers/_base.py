@@ -1,0 +1,227 @@
+"""What every neural sequence classifier of the package shares.
+
+Label encoding, validation, the skorch net around a torch module (a module-level dataset
+and collate for both iterators, a validation split with early stopping, per-term loss
+logging, the device, seeding) and batched inference. A concrete classifier says which
+module and loss to build and how to turn network outputs into class probabilities.
+"""
+
+from abc import abstractmethod
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, PassthroughScoring
+from skorch.dataset import ValidSplit
+
+from ..nn import SequenceDataset, pad_collate
+from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
+
+
+class SequenceNet(NeuralNet):
+    """A skorch net whose criterion sees the batch's padding mask and returns named terms.
+
+    Each term is recorded per batch as ``train_<term>`` / ``valid_<term>``; the
+    :class:`~skorch.callbacks.PassthroughScoring` callbacks average them per epoch.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        terms = self.criterion_(y_pred, y_true.to(self.device), X["mask"].to(self.device))
+        prefix = "train" if training else "valid"
+        for name, value in terms.items():
+            if name != "loss":
+                self.history.record_batch(f"{prefix}_{name}", float(value.detach()))
+        return terms["loss"]
+
+
+class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the neural sequence classifiers; see :class:`MicroTSClassifier`.
+
+    Subclasses implement ``_module_params``, ``_criterion_params`` and
+    ``_proba_from_outputs``, and list their loss terms in ``_loss_terms``.
+    """
+
+    _loss_terms = ()
+
+    def fit(self, X, y):
+        """Train the network on cases ``X`` with one label per case.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Training cases.
+        y : array-like of shape (n_cases,)
+            Case labels, of any type.
+
+        Returns
+        -------
+        self : estimator
+            The fitted classifier.
+        """
+        self._check_params()
+        frames, lengths = validate_sequence_data(self, X, reset=True)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(lengths):
+            raise ValueError(f"X has {len(lengths)} cases but y has {len(y)} labels.")
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The classifier needs cases of at least 2 classes; y holds one: "
+                f"{self.classes_[0]!r}."
+            )
+        labels = self._label_encoder.transform(y)
+        self.device_ = _resolve_device(self.device)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        torch.manual_seed(seed)
+        self.net_ = self._build_net(frames.shape[1], labels, seed)
+        self.net_.fit(self._dataset(frames, lengths, labels), y=labels)
+        self.history_ = self.net_.history
+        self._after_fit(frames, lengths, labels)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities of each case.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_cases, n_classes)
+            Columns follow ``classes_``; the argmax of each row is :meth:`predict`.
+        """
+        outputs, lengths = self._forward(X)
+        return self._proba_from_outputs(outputs, lengths)
+
+    def predict(self, X):
+        """The class of each case.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_cases,)
+            Predicted labels, of the type of the training labels.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # -- for subclasses ---------------------------------------------------------------------
+
+    @abstractmethod
+    def _module_params(self, n_features, n_classes):
+        """Keyword arguments of the torch module (its class is ``_module_class``)."""
+
+    @abstractmethod
+    def _criterion_params(self, n_classes):
+        """Keyword arguments of the loss module (its class is ``_criterion_class``)."""
+
+    @abstractmethod
+    def _proba_from_outputs(self, outputs, lengths):
+        """Class probabilities from the concatenated network outputs."""
+
+    def _parts(self, frames, lengths):
+        """The aligned frame arrays the module reads; by default the frames only."""
+        return {"x": frames}
+
+    def _after_fit(self, frames, lengths, labels):
+        """Hook run once training is done (e.g. to keep what inference needs)."""
+
+    def _check_params(self):
+        check_int_param(self.max_epochs, "max_epochs")
+        check_int_param(self.batch_size, "batch_size")
+        if self.patience is not None:
+            check_int_param(self.patience, "patience")
+        check_real_param(self.lr, "lr", min_val=0, include_boundaries="neither")
+        check_real_param(
+            self.validation_fraction,
+            "validation_fraction",
+            min_val=0,
+            max_val=1,
+            include_boundaries="left",
+        )
+
+    # -- machinery ----------------------------------------------------------------------------
+
+    def _dataset(self, frames, lengths, labels=None):
+        parts = {
+            name: values.astype(np.float32, copy=False)
+            for name, values in self._parts(frames, lengths).items()
+        }
+        return SequenceDataset(parts, lengths, labels)
+
+    def _build_net(self, n_features, labels, seed):
+        n_classes = len(self.classes_)
+        callbacks = [
+            (f"train_{term}", PassthroughScoring(f"train_{term}", on_train=True))
+            for term in self._loss_terms
+        ]
+        train_split = None
+        if self.validation_fraction > 0:
+            counts = np.bincount(labels)
+            stratified = counts.min() >= 2 and self.validation_fraction * len(labels) >= len(
+                counts
+            )
+            train_split = ValidSplit(self.validation_fraction, stratified, random_state=seed)
+            callbacks += [
+                (f"valid_{term}", PassthroughScoring(f"valid_{term}")) for term in self._loss_terms
+            ]
+            if self.patience is not None:
+                callbacks.append(
+                    ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+                )
+        return SequenceNet(
+            module=self._module_class,
+            criterion=self._criterion_class,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__collate_fn=pad_collate,
+            iterator_valid__collate_fn=pad_collate,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=self.device_,
+            verbose=int(self.verbose),
+            **{f"module__{k}": v for k, v in self._module_params(n_features, n_classes).items()},
+            **{f"criterion__{k}": v for k, v in self._criterion_params(n_classes).items()},
+        )
+
+    def _forward(self, X):
+        """Network outputs of every batch of cases ``X`` (padded per batch), and lengths."""
+        check_is_fitted(self)
+        frames, lengths = validate_sequence_data(self, X, reset=False)
+        return self._forward_frames(frames, lengths)
+
+    def _forward_frames(self, frames, lengths):
+        outputs = [
+            tuple(None if o is None else o.detach().cpu() for o in batch)
+            for batch in self.net_.forward_iter(self._dataset(frames, lengths), training=False)
+        ]
+        return outputs, lengths
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.device not in ("cpu", "auto")
+        return tags
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str | torch.device):
+        raise TypeError(f"device must be 'auto' or a torch device name, got {device!r}.")
+    return str(device)

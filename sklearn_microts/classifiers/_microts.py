@@ -1,0 +1,356 @@
+"""MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
+
+import numpy as np
+import torch
+
+from ..nn import MicroTSLoss, MicroTSModule
+from ..nn._targets import target_sequences
+from ..preprocessing import WaveletTransformer
+from ..preprocessing._wavelet import stable_part
+from ..softdtw import dtw, soft_dtw
+from ..utils._convert import pad_frames
+from ..utils._validation import check_int_param, check_option, check_real_param
+from ._base import BaseSequenceClassifier
+
+STRATEGIES = ("ap", "dtw", "knn", "vote")
+
+
+class MicroTSClassifier(BaseSequenceClassifier):
+    """Classify cases of microscope frames as time series (Hong et al., ISBI 2025).
+
+    Each case is embedded frame by frame, passed through sigmoid self-attention and
+    cross-attention to its wavelet stable and rapid parts, and read by one head that gives
+    per-frame class probabilities ``y_attn``; gated attention pooling over the frames gives
+    the case prediction ``y_ap`` through the same head. Training fits ``y_attn`` to a class
+    target sequence with soft-DTW, ``y_ap`` to the label, and aligns the two (METHOD.md).
+
+    Parameters
+    ----------
+    d_model, n_heads, mlp_dim : int, default=192, 3, 768
+        Width, heads and MLP width of the attention blocks (ViT-Tiny).
+    head_hidden : int, default=192
+        Hidden width of the shared head.
+    pool_hidden : int, default=128
+        Width of the gated attention pooling.
+    dropout : float, default=0.1
+        Dropout in the attention blocks.
+    wavelet : str or None, default="haar"
+        Wavelet of the stable/rapid split; ``None`` skips cross-attention (ablation i).
+    wavelet_level : int, default=1
+        Decomposition level, capped per case.
+    target : {"implicit", "explicit"}, default="implicit"
+        Beta(3, 20)-shaped class targets, or one-hot ones (ablation ii).
+    target_length : int, default=25
+        Length ``l`` of the target sequences (>= 2).
+    reference : bool, default=True
+        Subtract ``SDTW(y_ideal, y_l)`` in the DTW loss (``False``: ablation iii).
+    gamma : float, default=0.1
+        Soft-DTW smoothing, in the loss and the ``"dtw"`` strategy.
+    lambda_dtw, lambda_ap, lambda_align : float, default=1.0, 10.0, 10.0
+        Weights of the loss terms (``lambda_align=0``: ablation iv).
+    attention : bool, default=True
+        Keep the attention branch; ``False`` (ablation v) predicts with ``"ap"``.
+    pooling : bool, default=True
+        Keep attention pooling; ``False`` (ablation vi) predicts with ``"dtw"``.
+    strategy : {"vote", "ap", "dtw", "knn"}, default="vote"
+        Inference: pooled prediction, nearest class target in soft-DTW, k nearest training
+        cases in DTW between ``y_attn`` sequences, or the majority of the three (a tie goes
+        to ``"ap"``). Overridden by the ablations above. Only inference depends on it:
+        ``set_params(strategy=...)`` after ``fit`` switches strategy without retraining.
+    n_neighbors : int, default=5
+        Neighbours of the ``"knn"`` strategy.
+    max_epochs : int, default=100
+        Training epochs.
+    batch_size : int, default=16
+        Cases per batch.
+    lr : float, default=1e-4
+        Adam learning rate.
+    validation_fraction : float, default=0.15
+        Share of the training cases held out (stratified) to monitor ``valid_loss``.
+    patience : int or None, default=10
+        Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
+    device : str, default="auto"
+        ``"auto"`` uses CUDA when available; the device used is ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initialisation, shuffling and validation split.
+    verbose : int, default=0
+        Print a line of losses per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    net_ : skorch.NeuralNet
+        The trained network.
+    history_ : skorch.History
+        Per-epoch losses: ``train_loss``, ``valid_loss`` and each term (``train_dtw``,
+        ``train_ap``, ``train_align``, ``valid_*``).
+    device_ : str
+        Device the network was trained on.
+    n_features_in_ : int
+        Features per frame.
+
+    Examples
+    --------
+    >>> from sklearn_microts import MicroTSClassifier
+    >>> from sklearn_microts.datasets import make_microscopy_sequences
+    >>> X, y = make_microscopy_sequences(n_cases=40, n_features=8, random_state=0)
+    >>> clf = MicroTSClassifier(d_model=24, mlp_dim=48, max_epochs=3, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _module_class = MicroTSModule
+    _criterion_class = MicroTSLoss
+    _loss_terms = ("dtw", "ap", "align")
+
+    def __init__(
+        self,
+        *,
+        d_model=192,
+        n_heads=3,
+        mlp_dim=768,
+        head_hidden=192,
+        pool_hidden=128,
+        dropout=0.1,
+        wavelet="haar",
+        wavelet_level=1,
+        target="implicit",
+        target_length=25,
+        reference=True,
+        gamma=0.1,
+        lambda_dtw=1.0,
+        lambda_ap=10.0,
+        lambda_align=10.0,
+        attention=True,
+        pooling=True,
+        strategy="vote",
+        n_neighbors=5,
+        max_epochs=100,
+        batch_size=16,
+        lr=1e-4,
+        validation_fraction=0.15,
+        patience=10,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.mlp_dim = mlp_dim
+        self.head_hidden = head_hidden
+        self.pool_hidden = pool_hidden
+        self.dropout = dropout
+        self.wavelet = wavelet
+        self.wavelet_level = wavelet_level
+        self.target = target
+        self.target_length = target_length
+        self.reference = reference
+        self.gamma = gamma
+        self.lambda_dtw = lambda_dtw
+        self.lambda_ap = lambda_ap
+        self.lambda_align = lambda_align
+        self.attention = attention
+        self.pooling = pooling
+        self.strategy = strategy
+        self.n_neighbors = n_neighbors
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- the parts the base class asks for ----------------------------------------------------
+
+    def _check_params(self):
+        super()._check_params()
+        check_option(self.strategy, "strategy", set(STRATEGIES))
+        check_option(self.target, "target", {"implicit", "explicit"})
+        for name in ("d_model", "n_heads", "mlp_dim", "head_hidden", "pool_hidden"):
+            check_int_param(getattr(self, name), name)
+        check_int_param(self.target_length, "target_length", minimum=2)
+        check_int_param(self.n_neighbors, "n_neighbors")
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
+            )
+        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+        check_real_param(self.gamma, "gamma", min_val=0, include_boundaries="neither")
+        for name in ("lambda_dtw", "lambda_ap", "lambda_align"):
+            check_real_param(getattr(self, name), name, min_val=0)
+        if not (self.attention or self.pooling):
+            raise ValueError("attention and pooling cannot both be False: nothing would predict.")
+        if self.wavelet is not None:
+            self._wavelet_transformer()._check_params()
+
+    def _wavelet_transformer(self):
+        return WaveletTransformer(wavelet=self.wavelet, level=self.wavelet_level)
+
+    def _parts(self, frames, lengths):
+        if self.wavelet is None:
+            return {"x": frames, "stable": frames, "rapid": frames}  # read by nothing
+        wavelet = self._wavelet_transformer()._check_params()
+        stable = stable_part(
+            frames, lengths, wavelet, self.wavelet_level, "dwt", out=np.empty_like(frames)
+        )
+        return {"x": frames, "stable": stable, "rapid": frames - stable}
+
+    def _module_params(self, n_features, n_classes):
+        return {
+            "n_features": n_features,
+            "n_classes": n_classes,
+            "d_model": self.d_model,
+            "n_heads": self.n_heads,
+            "mlp_dim": self.mlp_dim,
+            "head_hidden": self.head_hidden,
+            "pool_hidden": self.pool_hidden,
+            "dropout": self.dropout,
+            "attention": self.attention,
+            "cross_attention": self.wavelet is not None,
+            "pooling": self.pooling,
+        }
+
+    def _criterion_params(self, n_classes):
+        return {
+            "n_classes": n_classes,
+            "target": self.target,
+            "target_length": self.target_length,
+            "reference": self.reference,
+            "gamma": self.gamma,
+            "lambda_dtw": self.lambda_dtw,
+            "lambda_ap": self.lambda_ap,
+            "lambda_align": self.lambda_align,
+        }
+
+    def _after_fit(self, frames, lengths, labels):
+        # The training cases' y_attn, kept in the ragged layout for the "knn" strategy.
+        if self.attention:
+            frame_proba, _, _ = self._unpad(*self._forward_frames(frames, lengths))
+            self.train_frame_proba_ = np.concatenate(frame_proba).astype(np.float32)
+            self.train_lengths_ = lengths.copy()
+            self.train_labels_ = labels
+
+    # -- inference --------------------------------------------------------------------------
+
+    def predict_frame_proba(self, X):
+        """Per-frame class probabilities ``y_attn`` of each case.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases.
+
+        Returns
+        -------
+        frame_proba : list of ndarray of shape (n_frames_i, n_classes)
+            Which frames point to which class: a pathologist's view of the decision.
+        """
+        if not self.attention:
+            raise ValueError("attention=False: the network has no per-frame output.")
+        frame_proba, _, _ = self._unpad(*self._forward(X))
+        return frame_proba
+
+    def pooling_weights(self, X):
+        """Attention pooling weights of each case's frames (each case's sum to 1).
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_frames_i, n_features)
+            Cases.
+
+        Returns
+        -------
+        weights : list of ndarray of shape (n_frames_i,)
+            How much each frame counts in the pooled prediction.
+        """
+        if not self.pooling:
+            raise ValueError("pooling=False: the network has no attention pooling.")
+        _, _, weights = self._unpad(*self._forward(X))
+        return weights
+
+    def _unpad(self, outputs, lengths):
+        """(frame probabilities per case, case logits (n, C), pooling weights per case)."""
+        frame_proba, case_logits, weights = [], [], []
+        start = 0
+        for frame_logits, batch_case_logits, batch_weights in outputs:
+            size = len(frame_logits if frame_logits is not None else batch_case_logits)
+            batch_lengths = lengths[start : start + size]
+            start += size
+            for i, n in enumerate(batch_lengths):
+                if frame_logits is not None:
+                    frame_proba.append(torch.softmax(frame_logits[i, :n], -1).numpy())
+                if batch_weights is not None:
+                    weights.append(batch_weights[i, :n].numpy())
+            if batch_case_logits is not None:
+                case_logits.append(batch_case_logits.numpy())
+        return frame_proba, (np.concatenate(case_logits) if case_logits else None), weights
+
+    def _inference_strategy(self):
+        """The strategy in use: METHOD.md section 7's ablations fix the one they leave.
+
+        Read at prediction time, so that ``set_params(strategy=...)`` on a fitted classifier
+        changes the inference without retraining.
+        """
+        check_option(self.strategy, "strategy", set(STRATEGIES))
+        return "ap" if not self.attention else "dtw" if not self.pooling else self.strategy
+
+    def _proba_from_outputs(self, outputs, lengths):
+        frame_proba, case_logits, _ = self._unpad(outputs, lengths)
+        strategy = self._inference_strategy()
+        strategies = ("ap", "dtw", "knn") if strategy == "vote" else (strategy,)
+        probas = {
+            name: getattr(self, f"_proba_{name}")(frame_proba, case_logits, lengths)
+            for name in strategies
+        }
+        if strategy != "vote":
+            return probas[strategy]
+        # Majority of the three; the pooled probabilities, at half weight, break ties toward
+        # "ap" (one vote plus at most 0.5 never beats two votes).
+        n_classes = len(self.classes_)
+        votes = sum(np.eye(n_classes)[p.argmax(1)] for p in probas.values())
+        return (votes + 0.5 * probas["ap"]) / 3.5
+
+    def _proba_ap(self, frame_proba, case_logits, lengths):
+        return torch.softmax(torch.from_numpy(case_logits), -1).numpy()
+
+    def _proba_dtw(self, frame_proba, case_logits, lengths):
+        """Soft-DTW distance of each case's ``y_attn`` to every class target, as a softmax."""
+        n_classes = len(self.classes_)
+        padded, _ = pad_frames(np.concatenate(frame_proba), lengths)
+        x = torch.from_numpy(padded).double().repeat_interleave(n_classes, dim=0)
+        targets = target_sequences(n_classes, self.target_length, self.target)
+        y = targets.repeat(len(lengths), 1, 1)
+        x_lengths = torch.from_numpy(np.repeat(lengths, n_classes))
+        distances = soft_dtw(x, y, gamma=self.gamma, x_lengths=x_lengths)
+        distances = distances.reshape(len(lengths), n_classes)
+        return torch.softmax(-distances, -1).numpy()
+
+    def _proba_knn(self, frame_proba, case_logits, lengths):
+        """Vote shares among the ``n_neighbors`` training cases nearest in DTW."""
+        distances = _pairwise_dtw(
+            np.concatenate(frame_proba), lengths, self.train_frame_proba_, self.train_lengths_
+        )
+        k = min(self.n_neighbors, distances.shape[1])
+        nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+        votes = np.eye(len(self.classes_))[self.train_labels_[nearest]].sum(1)
+        return votes / k
+
+
+def _pairwise_dtw(frames_a, lengths_a, frames_b, lengths_b, chunk=4096):
+    """DTW between every case of a and every case of b, in batches of pairs."""
+    padded_a, _ = pad_frames(frames_a.astype(np.float64), lengths_a, fill_value=0.0)
+    padded_b, _ = pad_frames(frames_b.astype(np.float64), lengths_b, fill_value=0.0)
+    rows, cols = np.divmod(np.arange(len(lengths_a) * len(lengths_b)), len(lengths_b))
+    distances = np.empty(len(rows))
+    for start in range(0, len(rows), chunk):
+        r, c = rows[start : start + chunk], cols[start : start + chunk]
+        distances[start : start + chunk] = dtw(
+            torch.from_numpy(padded_a[r]),
+            torch.from_numpy(padded_b[c]),
+            x_lengths=torch.from_numpy(lengths_a[r]),
+            y_lengths=torch.from_numpy(lengths_b[c]),
+        ).numpy()
+    return distances.reshape(len(lengths_a), len(lengths_b))
