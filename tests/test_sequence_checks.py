@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_microts import DedupTransformer, SequencePooler, WaveletTransformer
+from sklearn_microts import (
+    DedupTransformer,
+    MicroTSClassifier,
+    SequencePooler,
+    WaveletTransformer,
+)
 from sklearn_microts.utils.estimator_checks import parametrize_with_sequence_checks
 
 ESTIMATORS = [
@@ -12,6 +17,19 @@ ESTIMATORS = [
     WaveletTransformer(wavelet="db2", level=2, method="swt", output="rapid"),
     SequencePooler(),
     SequencePooler(statistics=["min"]),
+    # Small and briefly trained, but enough to pass check_classifiers_train's accuracy bar.
+    MicroTSClassifier(
+        d_model=12,
+        n_heads=3,
+        mlp_dim=16,
+        head_hidden=8,
+        pool_hidden=8,
+        max_epochs=12,
+        lr=1e-2,
+        batch_size=32,
+        validation_fraction=0.0,
+        random_state=0,
+    ),
 ]
 
 # Our transformers return a list of per-case arrays (cases may change length), which has no

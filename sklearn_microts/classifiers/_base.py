@@ -73,7 +73,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = self._label_encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(
-                f"The classifier needs cases of at least 2 classes; y holds one: "
+                f"The classifier needs cases of at least 2 classes; y holds only one class: "
                 f"{self.classes_[0]!r}."
             )
         labels = self._label_encoder.transform(y)
@@ -99,6 +99,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_cases, n_classes)
             Columns follow ``classes_``; the argmax of each row is :meth:`predict`.
         """
+        check_is_fitted(self)
         outputs, lengths = self._forward(X)
         return self._proba_from_outputs(outputs, lengths)
 
@@ -115,6 +116,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_cases,)
             Predicted labels, of the type of the training labels.
         """
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     # -- for subclasses ---------------------------------------------------------------------
@@ -206,10 +208,14 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         return self._forward_frames(frames, lengths)
 
     def _forward_frames(self, frames, lengths):
-        outputs = [
-            tuple(None if o is None else o.detach().cpu() for o in batch)
-            for batch in self.net_.forward_iter(self._dataset(frames, lengths), training=False)
-        ]
+        # Our own loop rather than skorch's forward_iter: an ablated branch outputs None,
+        # which forward_iter cannot move between devices.
+        module = self.net_.module_.eval()
+        outputs = []
+        with torch.no_grad():
+            for X, _ in self.net_.get_iterator(self._dataset(frames, lengths), training=False):
+                batch = module(**{name: t.to(self.net_.device) for name, t in X.items()})
+                outputs.append(tuple(None if o is None else o.cpu() for o in batch))
         return outputs, lengths
 
     def __sklearn_tags__(self):

@@ -15,7 +15,7 @@ def class_profiles(times, n_classes, kind):
     ``"explicit"``: one-hot at every step.
     """
     if kind == "explicit":
-        return np.broadcast_to(np.eye(n_classes)[:, None, :], (n_classes, len(times), n_classes))
+        return np.tile(np.eye(n_classes)[:, None, :], (1, len(times), 1))
     rise = SIGNAL_ONSET.cdf(times)
     profiles = np.repeat(((1.0 - rise) / (n_classes - 1))[None, :, None], n_classes, axis=0)
     profiles = np.repeat(profiles, n_classes, axis=2)
