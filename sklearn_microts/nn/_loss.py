@@ -17,7 +17,8 @@ class MicroTSLoss(nn.Module):
     - ``L_align = || m / sum(m) - softmax(y_ap) ||_1`` with ``m_c = max_t y_attn[t, c]``: the
       most confident frames agree with the pooled prediction.
 
-    Terms of a removed branch (``frame_logits`` or ``case_logits`` is ``None``) are skipped.
+    Terms of a removed branch (``frame_logits`` or ``case_logits`` is ``None``) and terms
+    weighted 0 are skipped.
     ``forward`` returns a dict with ``"loss"`` and each computed term.
     """
 
@@ -45,13 +46,15 @@ class MicroTSLoss(nn.Module):
 
     def forward(self, outputs, labels, mask):
         frame_logits, case_logits, _ = outputs
+        # A term with weight 0 is not computed at all: lambda_dtw=0 trains without soft-DTW.
         terms = {}
         if frame_logits is not None:
             frame_proba = torch.softmax(frame_logits, dim=-1)
-            terms["dtw"] = self._dtw_term(frame_proba, labels, mask)
-        if case_logits is not None:
+            if self.weights["dtw"]:
+                terms["dtw"] = self._dtw_term(frame_proba, labels, mask)
+        if case_logits is not None and self.weights["ap"]:
             terms["ap"] = F.cross_entropy(case_logits, labels)
-        if frame_logits is not None and case_logits is not None:
+        if frame_logits is not None and case_logits is not None and self.weights["align"]:
             peak = frame_proba.masked_fill(~mask[..., None], 0.0).amax(dim=1)
             peak = peak / peak.sum(dim=1, keepdim=True)
             terms["align"] = (peak - torch.softmax(case_logits, dim=-1)).abs().sum(1).mean()
