@@ -213,3 +213,29 @@ def test_bad_input(fitted, data):
         MicroTSClassifier(**SMALL).fit(X, y[:-1])
     with pytest.raises(ValueError, match="X has 4 features, but MicroTSClassifier is expecting 6"):
         fitted.predict([x[:, :4] for x in X])
+
+
+@pytest.mark.gpu
+def test_fitted_on_gpu_predicts_the_same_on_a_cpu_only_machine(data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    X, y = data
+    clf = MicroTSClassifier(**SMALL, device="cuda").fit(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "expected.npy", clf.predict_proba(X))
+    cases = np.empty(len(X), dtype=object)  # not np.array(X): equal lengths would make it 3-D
+    cases[:] = X
+    np.save(tmp_path / "X.npy", cases, allow_pickle=True)
+    script = (
+        "import pickle, sys, numpy as np, torch; assert not torch.cuda.is_available(); "
+        f"clf = pickle.load(open({str(path)!r}, 'rb')); "
+        f"X = list(np.load({str(tmp_path / 'X.npy')!r}, allow_pickle=True)); "
+        f"np.testing.assert_allclose(clf.predict_proba(X), "
+        f"np.load({str(tmp_path / 'expected.npy')!r}), rtol=1e-4, atol=1e-5)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script], check=True, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    )
