@@ -1,4 +1,4 @@
-"""Neural sequence classifiers: the method of Hong et al. (and, to come, its baselines)."""
+"""Neural sequence classifiers: the method of Hong et al., on a base its baselines share."""
 
 from ._microts import MicroTSClassifier
 

@@ -19,8 +19,43 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
 
-from ..nn import SequenceDataset, pad_collate
+from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
+
+# The training parameters and fitted attributes every baseline documents.
+TRAINING_PARAMETERS_DOC = """
+    max_epochs : int, default=100
+        Training epochs.
+    batch_size : int, default=16
+        Cases per batch.
+    lr : float, default={lr}
+        Learning rate of {optimizer}.
+    weight_decay : float, default={weight_decay}
+        Weight decay of the optimizer.
+    validation_fraction : float, default=0.15
+        Share of the training cases held out (stratified) to monitor ``valid_loss``.
+    patience : int or None, default=10
+        Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
+    device : str, default="auto"
+        ``"auto"`` uses CUDA when available; the device used is ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initialisation, shuffling and validation split.
+    verbose : int, default=0
+        Print a line of losses per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    net_ : skorch.NeuralNet
+        The trained network.
+    history_ : skorch.History
+        Per-epoch ``train_loss`` and ``valid_loss``.
+    device_ : str
+        Device the network was trained on.
+    n_features_in_ : int
+        Features per frame.
+"""
 
 
 class SequenceNet(NeuralNet):
@@ -47,6 +82,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _loss_terms = ()
+    _optimizer = torch.optim.Adam
 
     def fit(self, X, y):
         """Train the network on cases ``X`` with one label per case.
@@ -186,7 +222,8 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         return SequenceNet(
             module=self._module_class,
             criterion=self._criterion_class,
-            optimizer=torch.optim.Adam,
+            optimizer=self._optimizer,
+            optimizer__weight_decay=getattr(self, "weight_decay", 0.0),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -231,3 +268,23 @@ def _resolve_device(device):
     if not isinstance(device, str | torch.device):
         raise TypeError(f"device must be 'auto' or a torch device name, got {device!r}.")
     return str(device)
+
+
+class BaseCrossEntropyClassifier(BaseSequenceClassifier):
+    """Base of the baselines: a module that outputs case logits, trained by cross-entropy.
+
+    Subclasses set ``_module_class`` and implement ``_module_params``.
+    """
+
+    _criterion_class = CrossEntropyLoss
+
+    def _check_params(self):
+        super()._check_params()
+        check_real_param(self.weight_decay, "weight_decay", min_val=0)
+
+    def _criterion_params(self, n_classes):
+        return {}
+
+    def _proba_from_outputs(self, outputs, lengths):
+        logits = torch.cat([batch[0] for batch in outputs])
+        return torch.softmax(logits, dim=-1).numpy()

@@ -1,0 +1,70 @@
+"""ABMIL baseline: gated attention-based multiple-instance learning (Ilse et al., 2018)."""
+
+from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..nn import ABMILModule
+from ..utils._validation import check_int_param, check_real_param
+
+
+class ABMILClassifier(BaseCrossEntropyClassifier):
+    __doc__ = """Gated attention MIL classifier: each case is a bag of frames (a baseline of
+    Hong et al.).
+
+    Instance embedding ``ReLU(W x)``, gated attention pooling over the real frames (a
+    masked softmax), a linear classifier to any number of classes. Frames are shuffled
+    within each bag during training, as in the paper. Defaults are Ilse et al.'s.
+
+    Parameters
+    ----------
+    embed_dim : int, default=500
+        Instance embedding width M.
+    attention_dim : int, default=128
+        Attention width L.
+    dropout : float, default=0.0
+        Dropout after the embedding.
+""" + TRAINING_PARAMETERS_DOC.format(lr="5e-4", optimizer="Adam", weight_decay="1e-4")
+
+    _module_class = ABMILModule
+
+    def __init__(
+        self,
+        *,
+        embed_dim=500,
+        attention_dim=128,
+        dropout=0.0,
+        max_epochs=100,
+        batch_size=16,
+        lr=5e-4,
+        weight_decay=1e-4,
+        validation_fraction=0.15,
+        patience=10,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.embed_dim = embed_dim
+        self.attention_dim = attention_dim
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        super()._check_params()
+        check_int_param(self.embed_dim, "embed_dim")
+        check_int_param(self.attention_dim, "attention_dim")
+        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+
+    def _module_params(self, n_features, n_classes):
+        return {
+            "n_features": n_features,
+            "n_classes": n_classes,
+            "embed_dim": self.embed_dim,
+            "attention_dim": self.attention_dim,
+            "dropout": self.dropout,
+        }

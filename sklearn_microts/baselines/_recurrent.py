@@ -1,0 +1,87 @@
+"""LSTM and GRU baselines: recurrent networks over the frames in acquisition order."""
+
+from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..nn import RecurrentModule
+from ..utils._validation import check_int_param, check_real_param
+
+
+class _RecurrentClassifier(BaseCrossEntropyClassifier):
+    _module_class = RecurrentModule
+    _kind = None
+
+    def __init__(
+        self,
+        *,
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        max_epochs=100,
+        batch_size=16,
+        lr=1e-3,
+        weight_decay=0.0,
+        validation_fraction=0.15,
+        patience=10,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        super()._check_params()
+        check_int_param(self.hidden_size, "hidden_size")
+        check_int_param(self.num_layers, "num_layers")
+        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+
+    def _module_params(self, n_features, n_classes):
+        return {
+            "n_features": n_features,
+            "n_classes": n_classes,
+            "kind": self._kind,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": bool(self.bidirectional),
+            "dropout": self.dropout,
+        }
+
+
+_RECURRENT_DOC = """{name} classifier of cases: the frames in acquisition order, the last hidden
+    state classified (a baseline of Hong et al.).
+
+    Packed sequences stop the recurrence at each case's last real frame: padding never
+    changes a prediction.
+
+    Parameters
+    ----------
+    hidden_size : int, default=128
+        Width of the hidden state.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Also read the frames backwards.
+    dropout : float, default=0.0
+        Dropout between stacked layers.
+""" + TRAINING_PARAMETERS_DOC.format(lr="1e-3", optimizer="Adam", weight_decay="0.0")
+
+
+class LSTMClassifier(_RecurrentClassifier):
+    __doc__ = _RECURRENT_DOC.format(name="LSTM")
+    _kind = "lstm"
+
+
+class GRUClassifier(_RecurrentClassifier):
+    __doc__ = _RECURRENT_DOC.format(name="GRU")
+    _kind = "gru"

@@ -1,0 +1,83 @@
+"""Transformer encoder baseline: positional encodings, masked attention and pooling."""
+
+from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..nn import TransformerModule
+from ..utils._validation import check_int_param, check_real_param
+
+
+class TransformerClassifier(BaseCrossEntropyClassifier):
+    __doc__ = """Transformer encoder classifier of cases (a baseline of Hong et al.).
+
+    Frames are embedded, given sinusoidal positional encodings (their acquisition order),
+    passed through a pre-norm Transformer encoder with the padding masked out of attention,
+    and the mean of the real frames is classified.
+
+    Parameters
+    ----------
+    d_model : int, default=128
+        Model width.
+    n_heads : int, default=4
+        Attention heads; must divide ``d_model``.
+    num_layers : int, default=2
+        Encoder layers.
+    dim_feedforward : int, default=256
+        Width of the feed-forward blocks.
+    dropout : float, default=0.1
+        Dropout in the encoder.
+""" + TRAINING_PARAMETERS_DOC.format(lr="1e-4", optimizer="Adam", weight_decay="0.0")
+
+    _module_class = TransformerModule
+
+    def __init__(
+        self,
+        *,
+        d_model=128,
+        n_heads=4,
+        num_layers=2,
+        dim_feedforward=256,
+        dropout=0.1,
+        max_epochs=100,
+        batch_size=16,
+        lr=1e-4,
+        weight_decay=0.0,
+        validation_fraction=0.15,
+        patience=10,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.num_layers = num_layers
+        self.dim_feedforward = dim_feedforward
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        super()._check_params()
+        for name in ("d_model", "n_heads", "num_layers", "dim_feedforward"):
+            check_int_param(getattr(self, name), name)
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
+            )
+        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+
+    def _module_params(self, n_features, n_classes):
+        return {
+            "n_features": n_features,
+            "n_classes": n_classes,
+            "d_model": self.d_model,
+            "n_heads": self.n_heads,
+            "num_layers": self.num_layers,
+            "dim_feedforward": self.dim_feedforward,
+            "dropout": self.dropout,
+        }

@@ -1,0 +1,53 @@
+"""A Transformer encoder sequence classifier, with positional encodings and masked pooling."""
+
+import math
+
+import torch
+from torch import nn
+
+
+def sinusoidal_positions(length, width, device):
+    """The fixed sine/cosine positional encodings of Vaswani et al., (length, width)."""
+    position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    frequency = torch.exp(
+        torch.arange(0, width, 2, device=device, dtype=torch.float32) * (-math.log(1e4) / width)
+    )
+    encoding = torch.zeros(length, width, device=device)
+    encoding[:, 0::2] = torch.sin(position * frequency)
+    encoding[:, 1::2] = torch.cos(position * frequency[: width // 2])
+    return encoding
+
+
+class TransformerModule(nn.Module):
+    """Embedding plus positions, a pre-norm Transformer encoder with the padding masked out
+    of attention, and the mean of the real frames classified."""
+
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        *,
+        d_model=128,
+        n_heads=4,
+        num_layers=2,
+        dim_feedforward=256,
+        dropout=0.1,
+    ):
+        super().__init__()
+        self.embed = nn.Linear(n_features, d_model)
+        layer = nn.TransformerEncoderLayer(
+            d_model, n_heads, dim_feedforward, dropout, batch_first=True, norm_first=True
+        )
+        # No nested-tensor fast path: it would make padded and unpadded cases differ.
+        self.encoder = nn.TransformerEncoder(
+            layer, num_layers, norm=nn.LayerNorm(d_model), enable_nested_tensor=False
+        )
+        self.classifier = nn.Linear(d_model, n_classes)
+
+    def forward(self, x, mask):
+        hidden = self.embed(x)
+        hidden = hidden + sinusoidal_positions(x.shape[1], hidden.shape[-1], x.device)
+        hidden = self.encoder(hidden, src_key_padding_mask=~mask)
+        weights = mask[..., None].to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1)
+        return (self.classifier(pooled),)

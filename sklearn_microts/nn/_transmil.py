@@ -1,0 +1,119 @@
+"""TransMIL (Shao et al., 2021): correlated multiple-instance learning with a Transformer.
+
+Each bag is processed on its own real frames only, so padding in a batch can never change
+its output. (A popular implementation takes no mask, and its padded-batch outputs differ
+from the single-bag ones.) Nystrom attention comes from the ``nystrom-attention`` package;
+``attention="exact"`` uses plain softmax attention instead, cheaper for short bags on a CPU.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from ._bags import shuffle_bags
+
+
+class _ExactAttention(nn.Module):
+    """Softmax self-attention with the Nystrom module's call interface (x, mask)."""
+
+    def __init__(self, dim, heads, dropout):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+
+    def forward(self, x, mask):
+        out, _ = self.attention(x, x, x, key_padding_mask=~mask, need_weights=False)
+        return out
+
+
+class _TransLayer(nn.Module):
+    """Pre-norm residual attention layer: ``x + Attention(LayerNorm(x))``."""
+
+    def __init__(self, dim, heads, dim_head, n_landmarks, pinv_iterations, dropout, attention):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        if attention == "exact":
+            self.attention = _ExactAttention(dim, heads, dropout)
+        else:
+            from nystrom_attention import NystromAttention
+
+            self.attention = NystromAttention(
+                dim=dim,
+                dim_head=dim_head,
+                heads=heads,
+                num_landmarks=n_landmarks,
+                pinv_iterations=pinv_iterations,
+                residual=True,
+                residual_conv_kernel=33,
+                dropout=dropout,
+            )
+
+    def forward(self, x):
+        # The mask (all real: one bag at a time) lets the Nystrom module mask the padding it
+        # adds itself up to a multiple of the landmark count.
+        mask = torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
+        return x + self.attention(self.norm(x), mask=mask)
+
+
+class _PPEG(nn.Module):
+    """Pyramid position encoding: depthwise convolutions 7, 5 and 3 plus identity, on the
+    frame tokens laid out on a square grid; the class token passes through."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.convs = nn.ModuleList(
+            nn.Conv2d(dim, dim, k, padding=k // 2, groups=dim) for k in (7, 5, 3)
+        )
+
+    def forward(self, x, side):
+        cls_token, tokens = x[:, :1], x[:, 1:]
+        grid = tokens.transpose(1, 2).reshape(x.shape[0], x.shape[2], side, side)
+        grid = grid + sum(conv(grid) for conv in self.convs)
+        return torch.cat((cls_token, grid.flatten(2).transpose(1, 2)), dim=1)
+
+
+class TransMILModule(nn.Module):
+    """TransMIL: Linear + ReLU to ``dim``, square padding by repeating tokens, a class token,
+    two attention layers with the PPEG between them, LayerNorm, and the class token read by
+    a linear classifier. Defaults follow Shao et al. (512 wide, 8 heads of 64, 256
+    landmarks, 6 pseudo-inverse iterations, dropout 0.1).
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        *,
+        dim=512,
+        heads=8,
+        dim_head=64,
+        n_landmarks=256,
+        pinv_iterations=6,
+        dropout=0.1,
+        attention="nystrom",
+    ):
+        super().__init__()
+        self.embed = nn.Sequential(nn.Linear(n_features, dim), nn.ReLU())
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
+        layer = (dim, heads, dim_head, n_landmarks, pinv_iterations, dropout, attention)
+        self.layer1 = _TransLayer(*layer)
+        self.ppeg = _PPEG(dim)
+        self.layer2 = _TransLayer(*layer)
+        self.norm = nn.LayerNorm(dim)
+        self.classifier = nn.Linear(dim, n_classes)
+
+    def forward(self, x, mask):
+        if self.training:
+            x = shuffle_bags(x, mask)
+        lengths = mask.sum(1).tolist()
+        logits = [self._bag(x[i : i + 1, :n]) for i, n in enumerate(lengths)]
+        return (torch.cat(logits),)
+
+    def _bag(self, frames):
+        tokens = self.embed(frames)
+        side = math.ceil(math.sqrt(tokens.shape[1]))
+        extra = side * side - tokens.shape[1]  # square grid: repeat the first tokens
+        tokens = torch.cat((tokens, tokens[:, :extra]), dim=1)
+        hidden = torch.cat((self.cls_token.expand(1, -1, -1), tokens), dim=1)
+        hidden = self.layer2(self.ppeg(self.layer1(hidden), side))
+        return self.classifier(self.norm(hidden)[:, 0])
