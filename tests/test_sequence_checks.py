@@ -8,6 +8,13 @@ from sklearn_microts import (
     SequencePooler,
     WaveletTransformer,
 )
+from sklearn_microts.baselines import (
+    ABMILClassifier,
+    GRUClassifier,
+    LSTMClassifier,
+    TransformerClassifier,
+    TransMILClassifier,
+)
 from sklearn_microts.utils.estimator_checks import parametrize_with_sequence_checks
 
 ESTIMATORS = [
@@ -29,6 +36,18 @@ ESTIMATORS = [
         batch_size=32,
         validation_fraction=0.0,
         random_state=0,
+    ),
+    *(
+        baseline.set_params(max_epochs=12, batch_size=32, validation_fraction=0.0, random_state=0)
+        for baseline in (
+            LSTMClassifier(hidden_size=8, lr=1e-2),
+            GRUClassifier(hidden_size=8, lr=1e-2),
+            TransformerClassifier(d_model=8, n_heads=2, dim_feedforward=16, lr=1e-2),
+            ABMILClassifier(embed_dim=16, attention_dim=8, lr=1e-2),
+            # Exact attention: sklearn's checks fit hundreds of one-frame bags, which Nystrom
+            # attention must take one at a time (tests/test_baselines.py covers it).
+            TransMILClassifier(dim=8, heads=2, attention="exact", lr=1e-2),
+        )
     ),
 ]
 
