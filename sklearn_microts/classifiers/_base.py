@@ -20,6 +20,7 @@ from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
 
 from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
+from ..utils._device import resolve_device
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
 
 # The training parameters and fitted attributes every baseline documents.
@@ -113,7 +114,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_[0]!r}."
             )
         labels = self._label_encoder.transform(y)
-        self.device_ = _resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         torch.manual_seed(seed)
         self.net_ = self._build_net(frames.shape[1], labels, seed)
@@ -260,14 +261,6 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.device not in ("cpu", "auto")
         return tags
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if not isinstance(device, str | torch.device):
-        raise TypeError(f"device must be 'auto' or a torch device name, got {device!r}.")
-    return str(device)
 
 
 class BaseCrossEntropyClassifier(BaseSequenceClassifier):

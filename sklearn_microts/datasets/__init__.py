@@ -1,5 +1,12 @@
-"""Datasets: generated microscope-like sessions (real-image loaders come with issue 6)."""
+"""Datasets: generated microscope sessions, BreakHis, and a user's own image folders."""
 
+from ._breakhis import load_breakhis, parse_breakhis_name
+from ._folders import load_image_sequences
 from ._synthetic import make_microscopy_sequences
 
-__all__ = ["make_microscopy_sequences"]
+__all__ = [
+    "load_breakhis",
+    "load_image_sequences",
+    "make_microscopy_sequences",
+    "parse_breakhis_name",
+]

@@ -1,0 +1,166 @@
+"""BreakHis (Spanhol et al., 2016), read from its original folder layout or file names.
+
+Each image is named ``SOB_<B|M>_<subtype>-<year>-<slide>-<magnification>-<number>.png``;
+the patient is ``<year>-<slide>``. A case is one patient at one magnification: the images
+ordered by their running number, which follows acquisition. BreakHis is for research use
+only; cite Spanhol et al., IEEE TBME 2016.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+SUBTYPES = {
+    "A": "adenosis",
+    "F": "fibroadenoma",
+    "PT": "phyllodes_tumor",
+    "TA": "tubular_adenoma",
+    "DC": "ductal_carcinoma",
+    "LC": "lobular_carcinoma",
+    "MC": "mucinous_carcinoma",
+    "PC": "papillary_carcinoma",
+}
+MAGNIFICATIONS = (40, 100, 200, 400)
+_NAME = re.compile(
+    r"^SOB_(?P<tumor>[BM])_(?P<subtype>[A-Z]+)-(?P<patient>\d+-[0-9A-Z]+)"
+    r"-(?P<magnification>\d+)-(?P<number>\d+)\.png$"
+)
+
+
+def parse_breakhis_name(name):
+    """The fields of a BreakHis file name, or ``ValueError`` naming the file.
+
+    Examples
+    --------
+    >>> from sklearn_microts.datasets import parse_breakhis_name
+    >>> fields = parse_breakhis_name("SOB_M_DC-14-5287-200-001.png")
+    >>> fields["patient"], fields["magnification"], fields["number"], fields["subtype"]
+    ('14-5287', 200, 1, 'ductal_carcinoma')
+    """
+    match = _NAME.match(name)
+    if match is None or match["subtype"] not in SUBTYPES:
+        raise ValueError(
+            f"{name!r} is not a BreakHis file name "
+            "(SOB_<B|M>_<subtype>-<year>-<slide>-<magnification>-<number>.png)."
+        )
+    return {
+        "tumor": "benign" if match["tumor"] == "B" else "malignant",
+        "subtype": SUBTYPES[match["subtype"]],
+        "patient": match["patient"],
+        "magnification": int(match["magnification"]),
+        "number": int(match["number"]),
+    }
+
+
+def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="binary"):
+    """Load BreakHis as cases of image paths: one case per patient and magnification.
+
+    Parameters
+    ----------
+    root : str or Path
+        The folder holding ``BreaKHis_v1/`` (original layout) and ``mkfold/`` (the official
+        fold lists), or any folder below which the images keep their original names.
+    magnification : {40, 100, 200, 400} or None, default=200
+        Keep one magnification; ``None`` keeps all (one case per patient and magnification).
+    fold : {1, 2, 3, 4, 5} or None, default=None
+        Official fold whose train/test group each case gets (``mkfold/dsfold{fold}.txt``).
+    subset : {"train", "test"} or None, default=None
+        Keep the cases of one group of ``fold``.
+    label : {"binary", "subtype"}, default="binary"
+        Target: ``"benign"``/``"malignant"``, or the 8 tumour types.
+
+    Returns
+    -------
+    data : Bunch
+        - ``data``: list of lists of image paths, one list per case, ordered by running
+          number (gaps allowed);
+        - ``target``: ndarray of labels;
+        - ``patient``, ``magnification``, ``subtype``: ndarrays, one entry per case;
+        - ``group``: ``"train"``/``"test"`` per case with ``fold``, else ``None``;
+        - ``numbers``: list of arrays of the images' running numbers;
+        - ``DESCR``: a description and the citation.
+
+    Raises
+    ------
+    ValueError
+        For an image name that is not BreakHis', an image missing from the fold list, a
+        patient split across train and test, or no image found: never a silent drop.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklearn_microts.datasets import load_breakhis
+    >>> root = os.environ.get("SKLEARN_MICROTS_BREAKHIS")
+    >>> if root:  # doctest: +SKIP
+    ...     bunch = load_breakhis(root, magnification=200, fold=1, subset="test")
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"BreakHis root {str(root)!r} is not a folder.")
+    if magnification is not None and magnification not in MAGNIFICATIONS:
+        raise ValueError(f"magnification must be one of {MAGNIFICATIONS} or None.")
+    if label not in ("binary", "subtype"):
+        raise ValueError(f"label must be 'binary' or 'subtype', got {label!r}.")
+    if subset is not None and (fold is None or subset not in ("train", "test")):
+        raise ValueError("subset must be 'train' or 'test', and needs a fold.")
+
+    images = {}
+    for path in sorted(root.rglob("SOB_*.png")):
+        fields = parse_breakhis_name(path.name)
+        if magnification is None or fields["magnification"] == magnification:
+            images[path.name] = (path, fields)
+    if not images:
+        raise ValueError(f"No BreakHis image at magnification {magnification} under {root}.")
+    groups = _fold_groups(root, fold, images) if fold is not None else {}
+
+    cases = {}
+    for name, (path, fields) in images.items():
+        key = (fields["patient"], fields["magnification"])
+        cases.setdefault(key, []).append((fields["number"], path, fields, groups.get(name)))
+    keys = sorted(cases)
+    records = []
+    for key in keys:
+        frames = sorted(cases[key], key=lambda frame: frame[0])
+        case_groups = {frame[3] for frame in frames}
+        if len(case_groups) > 1:
+            raise ValueError(f"Patient {key[0]} at {key[1]}X is in both train and test.")
+        records.append((key, frames, case_groups.pop()))
+    if subset is not None:
+        records = [record for record in records if record[2] == subset]
+
+    def column(getter):
+        return np.array([getter(record) for record in records])
+
+    return Bunch(
+        data=[[str(frame[1]) for frame in frames] for _, frames, _ in records],
+        target=column(lambda r: r[1][0][2]["tumor" if label == "binary" else "subtype"]),
+        patient=column(lambda r: r[0][0]),
+        magnification=column(lambda r: r[0][1]),
+        subtype=column(lambda r: r[1][0][2]["subtype"]),
+        group=column(lambda r: r[2]) if fold is not None else None,
+        numbers=[np.array([frame[0] for frame in frames]) for _, frames, _ in records],
+        DESCR=__doc__,
+    )
+
+
+def _fold_groups(root, fold, images):
+    """``{file name: "train" | "test"}`` from the official fold list."""
+    if fold not in (1, 2, 3, 4, 5):
+        raise ValueError(f"fold must be 1 to 5, got {fold!r}.")
+    lists = list(root.rglob(f"dsfold{fold}.txt"))
+    if not lists:
+        raise ValueError(f"No fold list dsfold{fold}.txt under {root}.")
+    groups = {}
+    for line in lists[0].read_text().splitlines():
+        if line.strip():
+            name, _, _, group = line.strip().split("|")
+            groups[name] = group
+    missing = sorted(set(images) - set(groups))
+    if missing:
+        raise ValueError(
+            f"{len(missing)} image(s) are not in {lists[0].name}, e.g. {missing[:3]}: the fold "
+            "list and the images do not match."
+        )
+    return groups
