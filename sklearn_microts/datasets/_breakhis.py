@@ -103,6 +103,8 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
         raise ValueError(f"magnification must be one of {MAGNIFICATIONS} or None.")
     if label not in ("binary", "subtype"):
         raise ValueError(f"label must be 'binary' or 'subtype', got {label!r}.")
+    if fold is not None and fold not in (1, 2, 3, 4, 5):
+        raise ValueError(f"fold must be 1 to 5, got {fold!r}.")
     if subset is not None and (fold is None or subset not in ("train", "test")):
         raise ValueError("subset must be 'train' or 'test', and needs a fold.")
 
@@ -147,8 +149,6 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
 
 def _fold_groups(root, fold, images):
     """``{file name: "train" | "test"}`` from the official fold list."""
-    if fold not in (1, 2, 3, 4, 5):
-        raise ValueError(f"fold must be 1 to 5, got {fold!r}.")
     lists = list(root.rglob(f"dsfold{fold}.txt"))
     if not lists:
         raise ValueError(f"No fold list dsfold{fold}.txt under {root}.")

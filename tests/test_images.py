@@ -1,0 +1,191 @@
+"""Loaders of image sequences and the image feature extractor.
+
+The BreakHis loader is tested on tiny generated images with BreakHis names everywhere; the
+tests on the real data run where ``SKLEARN_MICROTS_BREAKHIS`` points to it (CI sets it).
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_microts.datasets import load_breakhis, load_image_sequences, parse_breakhis_name
+from sklearn_microts.preprocessing import ImageFeatureExtractor
+
+Image = pytest.importorskip("PIL.Image")
+REAL_ROOT = os.environ.get("SKLEARN_MICROTS_BREAKHIS")
+needs_real_data = pytest.mark.skipif(
+    not (REAL_ROOT and Path(REAL_ROOT).is_dir()),
+    reason="set SKLEARN_MICROTS_BREAKHIS to the BreakHis folder",
+)
+
+
+def _image(path, size=(12, 9), value=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((size[1], size[0], 3), value, np.uint8)).save(path)
+
+
+# (tumor, subtype code, subtype folder, patient, magnification, numbers, fold-1 group)
+PATIENTS = [
+    ("B", "A", "adenosis", "14-22549AB", 200, [3, 1, 2], "train"),
+    ("M", "DC", "ductal_carcinoma", "14-5287", 200, [1, 4], "test"),
+    ("M", "LC", "lobular_carcinoma", "14-12204", 200, [7], "train"),
+    ("M", "LC", "lobular_carcinoma", "14-12204", 40, [1, 2], "train"),
+]
+
+
+@pytest.fixture
+def breakhis(tmp_path):
+    lines = []
+    for tumor, code, folder, patient, magnification, numbers, group in PATIENTS:
+        kind = "benign" if tumor == "B" else "malignant"
+        case_dir = (
+            tmp_path
+            / "BreaKHis_v1"
+            / "histology_slides"
+            / "breast"
+            / kind
+            / "SOB"
+            / folder
+            / f"SOB_{tumor}_{code}_{patient}"
+            / f"{magnification}X"
+        )
+        for number in numbers:
+            name = f"SOB_{tumor}_{code}-{patient}-{magnification}-{number:03d}.png"
+            _image(case_dir / name, value=number)
+            lines.append(f"{name}|{magnification}|1|{group}")
+    (tmp_path / "mkfold").mkdir()
+    (tmp_path / "mkfold" / "dsfold1.txt").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def test_parse_breakhis_name():
+    fields = parse_breakhis_name("SOB_B_TA-14-3411F-400-012.png")
+    assert fields == {
+        "tumor": "benign",
+        "subtype": "tubular_adenoma",
+        "patient": "14-3411F",
+        "magnification": 400,
+        "number": 12,
+    }
+    for bad in ("SOB_X_A-14-1-40-001.png", "SOB_B_ZZ-14-1-40-001.png", "image.png"):
+        with pytest.raises(ValueError, match="not a BreakHis file name"):
+            parse_breakhis_name(bad)
+
+
+def test_load_breakhis_cases_in_acquisition_order(breakhis):
+    bunch = load_breakhis(breakhis, magnification=200, fold=1)
+    assert bunch.patient.tolist() == ["14-12204", "14-22549AB", "14-5287"]
+    assert bunch.target.tolist() == ["malignant", "benign", "malignant"]
+    assert bunch.group.tolist() == ["train", "train", "test"]
+    assert [n.tolist() for n in bunch.numbers] == [[7], [1, 2, 3], [1, 4]]  # gaps allowed
+    names = [Path(path).name for path in bunch.data[1]]
+    assert names == [f"SOB_B_A-14-22549AB-200-{n:03d}.png" for n in (1, 2, 3)]
+    subtype = load_breakhis(breakhis, label="subtype")
+    assert subtype.target.tolist() == ["lobular_carcinoma", "adenosis", "ductal_carcinoma"]
+    test = load_breakhis(breakhis, fold=1, subset="test")
+    assert test.patient.tolist() == ["14-5287"]
+    every = load_breakhis(breakhis, magnification=None)
+    assert sorted(zip(every.patient, every.magnification, strict=True)) == [
+        ("14-12204", 40),
+        ("14-12204", 200),
+        ("14-22549AB", 200),
+        ("14-5287", 200),
+    ]
+
+
+def test_load_breakhis_from_a_flat_folder(breakhis, tmp_path_factory):
+    flat = tmp_path_factory.mktemp("flat")
+    for path in breakhis.rglob("*.png"):
+        (flat / path.name).write_bytes(path.read_bytes())
+    assert len(load_breakhis(flat).data) == 3
+
+
+def test_load_breakhis_reports_problems(breakhis):
+    _image(breakhis / "BreaKHis_v1" / "SOB_B_A-14-22549AB-200-009.png")
+    with pytest.raises(ValueError, match=r"1 image\(s\) are not in dsfold1.txt"):
+        load_breakhis(breakhis, fold=1)
+    _image(breakhis / "BreaKHis_v1" / "SOB_B_QQ-14-1-200-001.png")
+    with pytest.raises(ValueError, match="not a BreakHis file name"):
+        load_breakhis(breakhis)
+    with pytest.raises(ValueError, match="subset"):
+        load_breakhis(breakhis, subset="test")
+    with pytest.raises(ValueError, match="fold must be 1 to 5"):
+        load_breakhis(breakhis, fold=6)
+
+
+def test_load_image_sequences(tmp_path):
+    for case, frames in {"b": ["2.png", "10.png"], "a": ["1.png"]}.items():
+        for frame in frames:
+            _image(tmp_path / case / frame)
+    os.utime(tmp_path / "b" / "2.png", (1, 1))
+    os.utime(tmp_path / "b" / "10.png", (2, 2))
+    by_name = load_image_sequences(tmp_path)
+    assert by_name.case.tolist() == ["a", "b"]
+    assert [Path(p).name for p in by_name.data[1]] == ["10.png", "2.png"]
+    by_time = load_image_sequences(tmp_path, order="mtime")
+    assert [Path(p).name for p in by_time.data[1]] == ["2.png", "10.png"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="has no image"):
+        load_image_sequences(tmp_path)
+
+
+def _tiny_backbone():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())
+
+
+def test_feature_extractor_on_paths_and_arrays_of_mixed_sizes(tmp_path):
+    _image(tmp_path / "a.png", size=(40, 20), value=10)
+    _image(tmp_path / "b.png", size=(7, 7), value=200)
+    array = np.full((5, 9, 3), 0.5)
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=16, batch_size=2)
+    features = extractor.fit_transform([[tmp_path / "a.png", tmp_path / "b.png"], [array]])
+    assert [f.shape for f in features] == [(2, 4), (1, 4)]
+    assert features[0].dtype == np.float32
+    alone = extractor.transform([[tmp_path / "b.png"]])[0]
+    np.testing.assert_allclose(alone[0], features[0][1], rtol=1e-4, atol=1e-6)
+
+
+def test_feature_extractor_errors_name_the_file(tmp_path):
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8).fit()
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match=r"broken\.png"):
+        extractor.transform([[tmp_path / "broken.png"]])
+    with pytest.raises(FileNotFoundError, match=r"missing\.png"):
+        extractor.transform([[tmp_path / "missing.png"]])
+    with pytest.raises(ValueError, match="case 0 has no images"):
+        extractor.transform([[]])
+    with pytest.raises(ValueError, match="backbone must be one of"):
+        ImageFeatureExtractor(backbone="resnet").fit()
+    with pytest.raises(ValueError, match="cache needs a named backbone"):
+        ImageFeatureExtractor(backbone=_tiny_backbone(), cache=tmp_path).fit()
+
+
+def test_default_backbone_is_pretrained_and_cached(tmp_path):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    for value in (30, 220):
+        _image(tmp_path / f"{value}.png", size=(50, 40), value=value)
+    images = [[tmp_path / "30.png", tmp_path / "220.png"]]
+    extractor = ImageFeatureExtractor(cache=tmp_path / "cache").fit()
+    first = extractor.transform(images)[0]
+    assert first.shape == (2, 1280)
+    assert not np.allclose(first[0], first[1])
+    assert any((tmp_path / "cache").rglob("output.pkl"))
+    np.testing.assert_array_equal(extractor.transform(images)[0], first)
+
+
+@needs_real_data
+def test_real_breakhis_fold_1_at_200x():
+    bunch = load_breakhis(REAL_ROOT, magnification=200, fold=1)
+    assert len(bunch.data) >= 48
+    assert set(bunch.group) == {"train", "test"}
+    assert set(bunch.target) == {"benign", "malignant"}
+    for numbers in bunch.numbers:
+        assert (np.diff(numbers) > 0).all()
+    features = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=32).fit_transform(
+        [case[:3] for case in bunch.data[:2]]
+    )
+    assert [len(f) for f in features] == [min(3, len(c)) for c in bunch.data[:2]]
