@@ -1,0 +1,77 @@
+"""Images per second of ImageFeatureExtractor against the bare backbone forward pass.
+
+Both run on the same BreakHis images in the same batches: the extractor end to end (read,
+resize, normalise, forward, pool, split per case), the floor the backbone's forward pass on
+batches already in memory. Goal: overhead <= 1.1x.
+
+    python benchmarks/bench_features.py /path/to/breakhis        # or SKLEARN_MICROTS_BREAKHIS
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import torch
+
+from sklearn_microts.datasets import load_breakhis
+from sklearn_microts.preprocessing import ImageFeatureExtractor
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"))
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--max-images", type=int, default=None)
+    parser.add_argument("--output", help="also write the table to this file")
+    args = parser.parse_args()
+    if not args.root:
+        sys.exit("Give the BreakHis folder as an argument or in SKLEARN_MICROTS_BREAKHIS.")
+
+    cases = load_breakhis(args.root, magnification=200).data
+    if args.max_images:
+        kept, total = [], 0
+        for case in cases:
+            if total >= args.max_images:
+                break
+            kept.append(case[: args.max_images - total])
+            total += len(kept[-1])
+        cases = kept
+    frames = [image for case in cases for image in case]
+    extractor = ImageFeatureExtractor(batch_size=args.batch_size).fit()
+    extractor.transform([frames[: args.batch_size]])  # warm-up
+
+    start = time.perf_counter()
+    extractor.transform(cases)
+    end_to_end = time.perf_counter() - start
+
+    batches = [
+        extractor.preprocess(frames[i : i + args.batch_size])
+        for i in range(0, len(frames), args.batch_size)
+    ]
+    start = time.perf_counter()
+    for batch in batches:
+        extractor.forward(batch)
+    bare = time.perf_counter() - start
+
+    lines = [
+        f"{len(frames)} BreakHis 200X images (224x224), batch {args.batch_size}, "
+        f"efficientnet-lite0, {torch.get_num_threads()} torch threads, {platform.machine()}",
+        "",
+        "| | seconds | images/s |",
+        "|---|---:|---:|",
+        f"| ImageFeatureExtractor.transform | {end_to_end:.2f} | {len(frames) / end_to_end:.1f} |",
+        f"| bare backbone forward | {bare:.2f} | {len(frames) / bare:.1f} |",
+        "",
+        f"overhead: {end_to_end / bare:.3f}x",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
