@@ -13,6 +13,7 @@ import platform
 import sys
 import time
 
+import numpy as np
 import torch
 
 from sklearn_microts.datasets import load_breakhis
@@ -24,6 +25,7 @@ def main():
     parser.add_argument("root", nargs="?", default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"))
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-images", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", help="also write the table to this file")
     args = parser.parse_args()
     if not args.root:
@@ -42,22 +44,26 @@ def main():
     extractor = ImageFeatureExtractor(batch_size=args.batch_size).fit()
     extractor.transform([frames[: args.batch_size]])  # warm-up
 
-    start = time.perf_counter()
-    extractor.transform(cases)
-    end_to_end = time.perf_counter() - start
-
     batches = [
         extractor.preprocess(frames[i : i + args.batch_size])
         for i in range(0, len(frames), args.batch_size)
     ]
-    start = time.perf_counter()
-    for batch in batches:
-        extractor.forward(batch)
-    bare = time.perf_counter() - start
+    # Alternate the two, and keep medians: this machine's speed drifts between runs.
+    end_to_end, bare = [], []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        extractor.transform(cases)
+        end_to_end.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for batch in batches:
+            extractor.forward(batch)
+        bare.append(time.perf_counter() - start)
+    end_to_end, bare = float(np.median(end_to_end)), float(np.median(bare))
 
     lines = [
         f"{len(frames)} BreakHis 200X images (224x224), batch {args.batch_size}, "
-        f"efficientnet-lite0, {torch.get_num_threads()} torch threads, {platform.machine()}",
+        f"efficientnet-lite0, {torch.get_num_threads()} torch threads, median of "
+        f"{args.repeat}, {platform.machine()}",
         "",
         "| | seconds | images/s |",
         "|---|---:|---:|",
