@@ -7,13 +7,13 @@ from sklearn.utils import Bunch
 
 
 def load_image_sequences(root, *, pattern="*.png", order="name"):
-    """One case per sub-folder of ``root``: its images matching ``pattern``, in order.
+    r"""One case per sub-folder of ``root``: its images matching ``pattern``, in order.
 
     Parameters
     ----------
     root : str or Path
         Folder with one sub-folder per case (slide, session).
-    pattern : str, default="*.png"
+    pattern : str, default="\*.png"
         Glob pattern of the images inside each case folder.
     order : {"name", "mtime"}, default="name"
         Acquisition order: by file name (cameras number their frames) or by modification
