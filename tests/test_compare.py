@@ -1,0 +1,84 @@
+"""benchmarks/compare.py end to end on a small table of one's own (the --data path)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_microts.datasets import make_microscopy_sequences
+
+pytest.importorskip("sktime")
+pytest.importorskip("matplotlib")
+COMPARE = Path(__file__).parents[1] / "benchmarks" / "compare.py"
+
+
+@pytest.fixture(scope="module")
+def compare():
+    spec = importlib.util.spec_from_file_location("compare", COMPARE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sktime_peer_pads_and_truncates_to_the_training_length(compare):
+    from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    X, y = make_microscopy_sequences(n_cases=20, n_features=3, max_length=12, random_state=0)
+    peer = compare.SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1)).fit(X, y)
+    longer = [np.vstack([x, x, x]) for x in X]  # longer than any training case
+    assert peer.predict(longer).shape == (20,)
+    assert peer._series(X).shape == (20, 3, peer.length_)
+
+
+def test_user_table_end_to_end(compare, tmp_path, monkeypatch):
+    X, y = make_microscopy_sequences(n_cases=30, n_features=4, max_length=10, random_state=0)
+    rows = [
+        {
+            "case": f"c{i}",
+            "order": t,
+            "label": ["benign", "malignant"][y[i]],
+            "split": "test" if i % 3 == 0 else "train",
+            **{f"f{j}": v for j, v in enumerate(frame)},
+        }
+        for i, x in enumerate(X)
+        for t, frame in enumerate(x)
+    ]
+    table = tmp_path / "frames.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    out = tmp_path / "out"
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "compare.py",
+            "--quick",
+            "--no-defaults",
+            "--data",
+            str(table),
+            "--split-col",
+            "split",
+            "--out",
+            str(out),
+        ],
+    )
+    monkeypatch.setattr(compare, "methods", _fast_methods(compare))
+    compare.main()
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["method"]) >= {"MicroTS (vote)", "MicroTS (knn)", "ABMIL", "mean+max LR"}
+    assert results["f1"].between(0, 1).all()
+    assert "| MicroTS (ap) |" in (out / "table.md").read_text()
+    assert (out / "compare.png").stat().st_size > 0
+    assert (out / "ablation.png").stat().st_size > 0
+
+
+def _fast_methods(compare):
+    full = compare.methods
+
+    def methods(quick, epochs, seed):
+        keep = ("MicroTS", "ABMIL", "mean+max LR", "1-NN DTW")
+        return {k: v for k, v in full(quick, 2, seed).items() if k in keep}
+
+    return methods
