@@ -311,7 +311,8 @@ def plots(results, ablations, out):
     for ax, dataset in zip(axes[0], datasets, strict=True):
         scores = results[results["dataset"] == dataset].groupby("method", sort=False)["f1"]
         means, stds = scores.mean(), scores.std().fillna(0.0)
-        ax.barh(means.index, means.values, xerr=stds.values, color="tab:blue")
+        colors = ["tab:orange" if m.startswith("MicroTS") else "tab:blue" for m in means.index]
+        ax.barh(means.index, means.values, xerr=stds.values, color=colors)
         ax.set_title(dataset)
         ax.set_xlabel("F1 (macro)")
         ax.set_xlim(0, 1)
