@@ -157,8 +157,9 @@ class SktimePeer:
     methods such as TimeSeriesForest.
     """
 
-    def __init__(self, estimator, concatenate=False):
-        self.estimator, self.concatenate = estimator, concatenate
+    def __init__(self, estimator, concatenate=False, min_length=9):
+        # 9 time points at least: MiniRocket's smallest input.
+        self.estimator, self.concatenate, self.min_length = estimator, concatenate, min_length
 
     def _series(self, X):
         padded, _ = pad_sequences(X, length=self.length_, fill_value=0.0)
@@ -166,7 +167,7 @@ class SktimePeer:
         return series.reshape(len(X), 1, -1) if self.concatenate else series
 
     def fit(self, X, y):
-        self.length_ = max(len(x) for x in X)
+        self.length_ = max(self.min_length, *(len(x) for x in X))
         self.fitted_ = clone(self.estimator).fit(self._series(X), y)
         return self
 
@@ -378,8 +379,14 @@ def main():
         seed = split if isinstance(split, int) else 0
         for name, model in methods(args.quick, epochs, seed).items():
             progress.set_postfix_str(f"{dataset} / {name}")
-            for row in run(model, name, X_train, y_train, X_test, y_test):
-                rows.append({"dataset": dataset, "split": split, **row})
+            try:
+                for row in run(model, name, X_train, y_train, X_test, y_test):
+                    rows.append({"dataset": dataset, "split": split, **row})
+            except Exception as exc:  # one method failing on some data must not end the run
+                tqdm.write(f"{name} failed on {dataset} split {split}: {exc!r}")
+                rows.append(
+                    {"dataset": dataset, "split": split, "method": name, "error": repr(exc)}
+                )
             progress.update()
     progress.close()
     results = pd.DataFrame(rows)
