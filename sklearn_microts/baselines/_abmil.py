@@ -1,6 +1,10 @@
 """ABMIL baseline: gated attention-based multiple-instance learning (Ilse et al., 2018)."""
 
-from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..classifiers._base import (
+    BASELINE_HISTORY,
+    TRAINING_PARAMETERS_DOC,
+    BaseCrossEntropyClassifier,
+)
 from ..nn import ABMILModule
 from ..utils._validation import check_int_param, check_real_param
 
@@ -21,7 +25,9 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         Attention width L.
     dropout : float, default=0.0
         Dropout after the embedding.
-""" + TRAINING_PARAMETERS_DOC.format(lr="5e-4", optimizer="Adam", weight_decay="1e-4")
+""" + TRAINING_PARAMETERS_DOC.format(
+        lr="5e-4", optimizer="Adam", weight_decay="1e-4", history=BASELINE_HISTORY
+    )
 
     _module_class = ABMILModule
 

@@ -1,6 +1,10 @@
 """LSTM and GRU baselines: recurrent networks over the frames in acquisition order."""
 
-from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..classifiers._base import (
+    BASELINE_HISTORY,
+    TRAINING_PARAMETERS_DOC,
+    BaseCrossEntropyClassifier,
+)
 from ..nn import RecurrentModule
 from ..utils._validation import check_int_param, check_real_param
 
@@ -74,7 +78,9 @@ _RECURRENT_DOC = """{name} classifier of cases: the frames in acquisition order,
         Also read the frames backwards.
     dropout : float, default=0.0
         Dropout between stacked layers.
-""" + TRAINING_PARAMETERS_DOC.format(lr="1e-3", optimizer="Adam", weight_decay="0.0")
+""" + TRAINING_PARAMETERS_DOC.format(
+    lr="1e-3", optimizer="Adam", weight_decay="0.0", history=BASELINE_HISTORY
+)
 
 
 class LSTMClassifier(_RecurrentClassifier):

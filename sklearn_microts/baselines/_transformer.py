@@ -1,6 +1,10 @@
 """Transformer encoder baseline: positional encodings, masked attention and pooling."""
 
-from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..classifiers._base import (
+    BASELINE_HISTORY,
+    TRAINING_PARAMETERS_DOC,
+    BaseCrossEntropyClassifier,
+)
 from ..nn import TransformerModule
 from ..utils._validation import check_int_param, check_real_param
 
@@ -24,7 +28,9 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         Width of the feed-forward blocks.
     dropout : float, default=0.1
         Dropout in the encoder.
-""" + TRAINING_PARAMETERS_DOC.format(lr="1e-4", optimizer="Adam", weight_decay="0.0")
+""" + TRAINING_PARAMETERS_DOC.format(
+        lr="1e-4", optimizer="Adam", weight_decay="0.0", history=BASELINE_HISTORY
+    )
 
     _module_class = TransformerModule
 

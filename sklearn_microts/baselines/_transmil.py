@@ -2,7 +2,11 @@
 
 import torch
 
-from ..classifiers._base import TRAINING_PARAMETERS_DOC, BaseCrossEntropyClassifier
+from ..classifiers._base import (
+    BASELINE_HISTORY,
+    TRAINING_PARAMETERS_DOC,
+    BaseCrossEntropyClassifier,
+)
 from ..nn import TransMILModule
 from ..utils._validation import check_int_param, check_option, check_real_param
 
@@ -35,7 +39,9 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         Attention dropout.
     attention : {"nystrom", "exact"}, default="nystrom"
         Nystrom approximation (``nystrom-attention`` package) or exact softmax attention.
-""" + TRAINING_PARAMETERS_DOC.format(lr="2e-4", optimizer="RAdam", weight_decay="1e-5")
+""" + TRAINING_PARAMETERS_DOC.format(
+        lr="2e-4", optimizer="RAdam", weight_decay="1e-5", history=BASELINE_HISTORY
+    )
 
     _module_class = TransMILModule
     _optimizer = torch.optim.RAdam

@@ -23,9 +23,11 @@ from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
 from ..utils._device import resolve_device
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
 
-# The training parameters and fitted attributes every baseline documents.
-TRAINING_PARAMETERS_DOC = """
-    max_epochs : int, default=100
+BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
+
+# The training parameters and fitted attributes every neural classifier documents; each
+# class fills in its learning rate, optimizer, weight decay and what ``history_`` holds.
+TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         Training epochs.
     batch_size : int, default=16
         Cases per batch.
@@ -51,7 +53,7 @@ TRAINING_PARAMETERS_DOC = """
     net_ : skorch.NeuralNet
         The trained network.
     history_ : skorch.History
-        Per-epoch ``train_loss`` and ``valid_loss``.
+        {history}
     device_ : str
         Device the network was trained on.
     n_features_in_ : int
@@ -183,6 +185,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
         if self.patience is not None:
             check_int_param(self.patience, "patience")
         check_real_param(self.lr, "lr", min_val=0, include_boundaries="neither")
+        check_real_param(self.weight_decay, "weight_decay", min_val=0)
         check_real_param(
             self.validation_fraction,
             "validation_fraction",
@@ -224,7 +227,7 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
             module=self._module_class,
             criterion=self._criterion_class,
             optimizer=self._optimizer,
-            optimizer__weight_decay=getattr(self, "weight_decay", 0.0),
+            optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -270,10 +273,6 @@ class BaseCrossEntropyClassifier(BaseSequenceClassifier):
     """
 
     _criterion_class = CrossEntropyLoss
-
-    def _check_params(self):
-        super()._check_params()
-        check_real_param(self.weight_decay, "weight_decay", min_val=0)
 
     def _criterion_params(self, n_classes):
         return {}

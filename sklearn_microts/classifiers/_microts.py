@@ -10,13 +10,14 @@ from ..preprocessing._wavelet import stable_part
 from ..softdtw import dtw, soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._validation import check_int_param, check_option, check_real_param
-from ._base import BaseSequenceClassifier
+from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
 
 
 class MicroTSClassifier(BaseSequenceClassifier):
-    """Classify cases of microscope frames as time series (Hong et al., ISBI 2025).
+    __doc__ = (
+        """Classify cases of microscope frames as time series (Hong et al., ISBI 2025).
 
     Each case is embedded frame by frame, passed through sigmoid self-attention and
     cross-attention to its wavelet stable and rapid parts, and read by one head that gives
@@ -59,37 +60,17 @@ class MicroTSClassifier(BaseSequenceClassifier):
         ``set_params(strategy=...)`` after ``fit`` switches strategy without retraining.
     n_neighbors : int, default=5
         Neighbours of the ``"knn"`` strategy.
-    max_epochs : int, default=100
-        Training epochs.
-    batch_size : int, default=16
-        Cases per batch.
-    lr : float, default=1e-4
-        Adam learning rate.
-    validation_fraction : float, default=0.15
-        Share of the training cases held out (stratified) to monitor ``valid_loss``.
-    patience : int or None, default=10
-        Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
-    device : str, default="auto"
-        ``"auto"`` uses CUDA when available; the device used is ``device_``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the initialisation, shuffling and validation split.
-    verbose : int, default=0
-        Print a line of losses per epoch.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    net_ : skorch.NeuralNet
-        The trained network.
-    history_ : skorch.History
-        Per-epoch losses: ``train_loss``, ``valid_loss`` and each term (``train_dtw``,
-        ``train_ap``, ``train_align``, ``valid_*``).
-    device_ : str
-        Device the network was trained on.
-    n_features_in_ : int
-        Features per frame.
-
+"""
+        + TRAINING_PARAMETERS_DOC.format(
+            lr="1e-4",
+            optimizer="Adam",
+            weight_decay="0.0",
+            history=(
+                "Per-epoch losses: ``train_loss``, ``valid_loss`` and each term\n"
+                "        (``train_dtw``, ``train_ap``, ``train_align``, ``valid_*``)."
+            ),
+        )
+        + """
     Examples
     --------
     >>> from sklearn_microts import MicroTSClassifier
@@ -99,6 +80,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
     >>> clf.fit(X, y).predict(X[:3]).shape
     (3,)
     """
+    )
 
     _module_class = MicroTSModule
     _criterion_class = MicroTSLoss
@@ -129,6 +111,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         max_epochs=100,
         batch_size=16,
         lr=1e-4,
+        weight_decay=0.0,
         validation_fraction=0.15,
         patience=10,
         device="auto",
@@ -157,6 +140,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.device = device
