@@ -1,0 +1,257 @@
+"""CaseEvidenceDisplay: which frames drove the decision on one case."""
+
+import numpy as np
+
+from ..preprocessing._images import _load_image
+from ._axes import panel_axes
+from ._evidence import (
+    check_one_case,
+    frame_outputs,
+    split_model,
+    strategy_probas,
+    transform_cases,
+)
+
+# Side in pixels of the thumbnails drawn in the strip (small: a strip holds dozens).
+THUMBNAIL_SIZE = 64
+
+
+class CaseEvidenceDisplay:
+    """One case: its frames, their class probabilities and pooling weights, the decision.
+
+    The panels share the frame axis (positions in the original case, in acquisition order):
+    a strip of frame thumbnails when images are given, the per-frame class probabilities
+    ``y_attn``, and the attention pooling weights. Frames that de-duplication removed
+    before the classifier saw them are shaded (and faded in the strip): they have no
+    probability and no weight. The title gives the case's prediction under each inference
+    strategy.
+
+    Create it with :meth:`from_estimator`; the constructor takes precomputed values.
+
+    Parameters
+    ----------
+    n_frames : int
+        Number of frames of the original case.
+    frame_positions : array-like of int of shape (n_seen,)
+        Positions of the frames the classifier saw (the others were removed).
+    classes : array-like of shape (n_classes,)
+        Class labels.
+    predictions : dict of str to array-like of shape (n_classes,)
+        Class probabilities of the case per strategy.
+    frame_proba : array-like of shape (n_seen, n_classes), default=None
+        Per-frame class probabilities; ``None`` omits the panel.
+    pooling_weights : array-like of shape (n_seen,), default=None
+        Pooling weights; ``None`` omits the panel.
+    images : list of (str, Path or ndarray), default=None
+        The case's ``n_frames`` images, drawn as thumbnails; ``None`` omits the strip.
+    y_true : object, default=None
+        True label of the case, shown in the title.
+    case_name : str, default=None
+        Name of the case in the title.
+
+    Attributes
+    ----------
+    thumbnails_ : list of matplotlib AxesImage
+        One per frame (empty without images).
+    proba_lines_ : list of matplotlib Line2D
+        One per class (empty without ``frame_proba``).
+    weight_bars_ : matplotlib BarContainer or None
+        The pooling weights.
+    removed_spans_ : list of matplotlib Patch
+        One shading per removed frame, in every panel.
+    axes_ : ndarray of matplotlib Axes
+        The panels, top to bottom.
+    figure_ : matplotlib Figure
+        The figure.
+
+    See Also
+    --------
+    AlignmentDisplay : The per-frame probabilities aligned with the class target.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_microts import DedupTransformer, MicroTSClassifier
+    >>> from sklearn_microts.datasets import make_microscopy_sequences
+    >>> from sklearn_microts.plotting import CaseEvidenceDisplay
+    >>> X, y = make_microscopy_sequences(n_cases=40, n_features=8, random_state=0)
+    >>> model = make_pipeline(DedupTransformer(drop_fraction=0.2),
+    ...     MicroTSClassifier(d_model=24, mlp_dim=48, max_epochs=3, random_state=0)).fit(X, y)
+    >>> display = CaseEvidenceDisplay.from_estimator(model, X[0], y_true=y[0])
+    >>> len(display.proba_lines_), len(display.axes_)
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        n_frames,
+        frame_positions,
+        classes,
+        predictions,
+        frame_proba=None,
+        pooling_weights=None,
+        images=None,
+        y_true=None,
+        case_name=None,
+    ):
+        self.n_frames = n_frames
+        self.frame_positions = frame_positions
+        self.classes = classes
+        self.predictions = predictions
+        self.frame_proba = frame_proba
+        self.pooling_weights = pooling_weights
+        self.images = images
+        self.y_true = y_true
+        self.case_name = case_name
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, *, images=None, y_true=None, case_name=None, strategies=None, ax=None
+    ):
+        """Compute and plot the evidence of a fitted model on one case.
+
+        Parameters
+        ----------
+        estimator : estimator
+            A fitted :class:`~sklearn_microts.MicroTSClassifier`, or a pipeline ending in
+            one (its de-duplication is mapped back to the original frames).
+        X : array-like of shape (n_frames, n_features)
+            One case.
+        images : list of (str, Path or ndarray), default=None
+            The case's images, one per frame of ``X``.
+        y_true : object, default=None
+            True label of the case.
+        case_name : str, default=None
+            Name of the case.
+        strategies : list of str, default=None
+            Strategies whose prediction the title gives; ``None``: every one the
+            classifier offers.
+        ax : matplotlib Axes or sequence of Axes, default=None
+            Where to draw, see :meth:`plot`.
+
+        Returns
+        -------
+        display : CaseEvidenceDisplay
+            The plotted display.
+        """
+        (case,) = check_one_case(X)
+        if images is not None and len(images) != len(case):
+            raise ValueError(f"images has {len(images)} entries but X has {len(case)} frames.")
+        steps, classifier = split_model(estimator)
+        (seen,), (positions,) = transform_cases(steps, [case])
+        frame_proba, weights = frame_outputs(classifier, [seen])
+        if frame_proba is None and weights is None:
+            raise ValueError(
+                f"{type(classifier).__name__} gives neither per-frame probabilities nor "
+                "pooling weights: there is no frame evidence to show."
+            )
+        predictions = {
+            name: proba[0]
+            for name, proba in strategy_probas(classifier, [seen], strategies).items()
+        }
+        return cls(
+            n_frames=len(case),
+            frame_positions=positions,
+            classes=classifier.classes_,
+            predictions=predictions,
+            frame_proba=None if frame_proba is None else frame_proba[0],
+            pooling_weights=None if weights is None else weights[0],
+            images=images,
+            y_true=y_true,
+            case_name=case_name,
+        ).plot(ax=ax)
+
+    def plot(self, *, ax=None):
+        """Draw the panels.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or sequence of Axes, default=None
+            ``None``: a new figure; one Axes: split into the panels; a sequence: one Axes per
+            panel (strip, probabilities, weights, those present).
+
+        Returns
+        -------
+        display : CaseEvidenceDisplay
+            The display, with its artists as attributes.
+        """
+        positions = np.asarray(self.frame_positions)
+        removed = np.setdiff1d(np.arange(self.n_frames), positions)
+        panels = [
+            name
+            for name, value in (
+                ("images", self.images),
+                ("proba", self.frame_proba),
+                ("weights", self.pooling_weights),
+            )
+            if value is not None
+        ]
+        ratios = [{"images": 1.0, "proba": 2.0, "weights": 1.4}[name] for name in panels]
+        self.figure_, self.axes_ = panel_axes(
+            ax,
+            len(panels),
+            vertical=True,
+            ratios=ratios,
+            figsize=figure_size(self.n_frames),
+            sharex=True,
+        )
+        panel = dict(zip(panels, self.axes_, strict=True))
+        self.thumbnails_, self.proba_lines_, self.weight_bars_ = [], [], None
+        self.removed_spans_ = [
+            axes.axvspan(i - 0.5, i + 0.5, color="0.85", lw=0, zorder=0)
+            for axes in self.axes_
+            for i in removed
+        ]
+        if "images" in panel:
+            self._plot_strip(panel["images"], set(removed.tolist()))
+        if "proba" in panel:
+            axes = panel["proba"]
+            for c, label in enumerate(self.classes):
+                (line,) = axes.plot(positions, np.asarray(self.frame_proba)[:, c], ".-")
+                line.set_label(f"P({label})")
+                self.proba_lines_.append(line)
+            axes.set_ylim(-0.05, 1.05)
+            axes.set_ylabel("frame probability")
+            axes.legend(loc="upper left", fontsize="small", ncols=min(4, len(self.classes)))
+        if "weights" in panel:
+            axes = panel["weights"]
+            self.weight_bars_ = axes.bar(positions, self.pooling_weights, width=0.8)
+            axes.set_ylabel("pooling weight")
+        self.axes_[-1].set_xlabel("frame (acquisition order; shaded: removed as a duplicate)")
+        self.axes_[-1].set_xlim(-0.5, self.n_frames - 0.5)
+        self.axes_[0].set_title(self._title(), fontsize="medium", loc="left")
+        return self
+
+    def _plot_strip(self, axes, removed):
+        for i, image in enumerate(self.images):
+            thumbnail = _load_image(image, THUMBNAIL_SIZE)
+            self.thumbnails_.append(
+                axes.imshow(
+                    thumbnail,
+                    extent=(i - 0.45, i + 0.45, 0.0, 1.0),
+                    alpha=0.3 if i in removed else 1.0,
+                    aspect="auto",
+                )
+            )
+        axes.set_ylim(0.0, 1.0)
+        axes.set_yticks([])
+        axes.tick_params(axis="x", labelbottom=False)
+        for side in axes.spines.values():
+            side.set_visible(False)
+
+    def _title(self):
+        name = "" if self.case_name is None else f"{self.case_name}   "
+        truth = "" if self.y_true is None else f"true: {self.y_true}   "
+        calls = "   ".join(
+            f"{strategy}: {self.classes[np.argmax(proba)]} ({np.max(proba):.2f})"
+            for strategy, proba in self.predictions.items()
+        )
+        return f"{name}{truth}{calls}"
+
+
+def figure_size(n_frames):
+    """Size of a figure for a case of ``n_frames``: wider for longer cases, within reason."""
+    return (min(16.0, 5.0 + 0.25 * n_frames), 5.0)
