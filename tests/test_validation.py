@@ -6,7 +6,7 @@ import pytest
 from scipy.sparse import csr_array
 
 from sklearn_microts.utils import check_sequences
-from sklearn_microts.utils._validation import check_frames, check_real_param
+from sklearn_microts.utils._validation import FLOAT32_MAX, check_frames, check_real_param
 
 
 @pytest.fixture
@@ -87,9 +87,26 @@ def test_infinity_inside_a_padded_array_is_an_error():
         check_sequences(padded)
 
 
-def test_large_finite_values_are_not_mistaken_for_infinity():
-    big = np.full((3, 2), 1e308)
-    np.testing.assert_array_equal(check_sequences([big])[0], big)
+def test_values_up_to_the_float32_range_pass():
+    # Thousands of values near the limit: a float32 sum of them would overflow.
+    edge = np.full((3000, 2), FLOAT32_MAX)
+    edge[::2] *= -1
+    np.testing.assert_array_equal(check_sequences([edge])[0], edge)
+    np.testing.assert_array_equal(check_sequences([edge.astype(np.float32)])[0], edge)
+
+
+@pytest.mark.parametrize("value", [1e39, -1e39, 1e308, np.nextafter(FLOAT32_MAX, np.inf)])
+@pytest.mark.parametrize("layout", ["list", "padded", "one_frame"])
+def test_values_beyond_float32_are_refused_naming_the_case(value, layout):
+    cases = [np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 3))]
+    cases[1][1, 2] = value
+    X = {
+        "list": cases,
+        "padded": np.stack(cases),
+        "one_frame": np.concatenate([cases[0][:1], cases[1][1:], cases[2][:1]]),
+    }[layout]
+    with pytest.raises(ValueError, match=r"case 1 holds \S+, beyond the float32 range"):
+        check_sequences(X)
 
 
 def test_nan_allowed_when_asked():
@@ -117,6 +134,8 @@ def test_nan_allowed_when_asked():
         ([np.ones((2, 0))], ValueError, "0 feature"),
         (np.full((2, 3, 2), np.nan), ValueError, "case 0 has no frames"),
         ([[1.0, 2.0], [3.0]], ValueError, "1-D rows of different sizes"),
+        ([[[1.0, 2.0], [3.0]], [[1.0, 2.0]]], ValueError, "case 0 is not a rectangular"),
+        ([[[1.0, 2.0]], [[1.0, 2.0], [3.0]]], ValueError, "case 1 is not a rectangular"),
         ("abc", TypeError, "got str"),
         (None, TypeError, "got NoneType"),
         (csr_array(np.ones((2, 2))), TypeError, "Sparse data"),

@@ -14,6 +14,10 @@ from sklearn.utils.validation import check_scalar, validate_data
 from ._ragged import case_starts, split_frames
 
 FLOAT_DTYPES = (np.float64, np.float32)
+# The largest magnitude a frame value may have. Every network of the package computes in
+# float32, so a float64 beyond this turns into infinity there: refused at the boundary, whatever
+# the estimator, so that a pipeline fails at its first step rather than at its classifier.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):
@@ -35,7 +39,8 @@ def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name
         Allowed float dtypes. Input of a dtype in the tuple keeps it; anything else is
         converted to the first one.
     ensure_all_finite : bool, default=True
-        Raise on NaN or infinity in a real (non-padding) frame.
+        Raise on NaN, infinity or a magnitude beyond the float32 range (about 3.4e38, what
+        the package's networks compute in) in a real (non-padding) frame.
     input_name : str, default="X"
         Name used in error messages.
 
@@ -47,9 +52,9 @@ def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name
     Raises
     ------
     ValueError
-        For an empty dataset, an empty case, mixed feature sizes, non-finite values,
-        complex or non-numeric data, or an array of the wrong number of dimensions. The
-        message names the offending case.
+        For an empty dataset, an empty or ragged case, mixed feature sizes, non-finite
+        values or values beyond float32, complex or non-numeric data, or an array of the
+        wrong number of dimensions. The message names the offending case.
     TypeError
         For objects that are not array-likes of numbers.
 
@@ -85,7 +90,7 @@ def check_frames(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X
         )
     if hasattr(X, "columns") or (hasattr(X, "__array__") and not isinstance(X, np.ndarray)):
         X = np.asarray(X)  # a DataFrame or another array container: read its values
-    if isinstance(X, list | tuple) and len(X) > 0 and np.ndim(X[0]) <= 1:
+    if isinstance(X, list | tuple) and len(X) > 0 and _is_row(X[0]):
         X = _rows_as_array(X, input_name)
     if isinstance(X, np.ndarray) and (X.dtype != object or X.ndim == 2):
         frames, lengths = _frames_from_array(_as_float(X, input_name), dtypes, input_name)
@@ -166,6 +171,17 @@ def _as_case_list(X, input_name):
     if len(X) == 0:
         raise ValueError(f"{input_name} contains no cases: at least one is required.")
     return list(X)
+
+
+def _is_row(item):
+    """Whether ``item`` is a number or a 1-D row of features, i.e. ``X`` is a 2-D table.
+
+    A ragged nested list is no row: it is a malformed case, reported with its index later.
+    """
+    try:
+        return np.ndim(item) <= 1
+    except ValueError:
+        return False
 
 
 def _rows_as_array(X, input_name):
@@ -288,15 +304,21 @@ def _target_dtype(dtype, dtypes):
 
 
 def _check_finite(frames, lengths, input_name, first_case=0):
-    # One cheap reduction decides in the common case; only a failure pays for locating it.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(frames.sum(dtype=np.float64)):
-            return
-    bad_frames = ~np.isfinite(frames).all(axis=1)
-    if not bad_frames.any():
-        return  # the sum overflowed, the values are fine
-    first_bad_frame = np.flatnonzero(bad_frames)[0]
+    # Two cheap reductions decide in the common case (NaN fails both comparisons); only a
+    # failure pays for locating it.
+    if frames.min() >= -FLOAT32_MAX and frames.max() <= FLOAT32_MAX:
+        return
+    with np.errstate(invalid="ignore"):
+        bad_values = ~(np.abs(frames) <= FLOAT32_MAX)
+    first_bad_frame = np.flatnonzero(bad_values.any(axis=1))[0]
     bad_case = first_case + int(np.searchsorted(np.cumsum(lengths), first_bad_frame, "right"))
+    value = frames[first_bad_frame][bad_values[first_bad_frame]][0]
+    if np.isfinite(value):
+        raise ValueError(
+            f"{input_name} case {bad_case} holds {value:.3g}, beyond the float32 range "
+            f"(+-{FLOAT32_MAX:.3g}) that the networks of this package compute in. Rescale the "
+            "features, e.g. with a StandardScaler fitted on the training frames."
+        )
     raise ValueError(
         f"{input_name} case {bad_case} contains NaN or infinity; only trailing all-NaN frames "
         "of a padded 3-D array are read as padding."
