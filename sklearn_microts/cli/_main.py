@@ -1,0 +1,216 @@
+"""``microts``: from a folder of microscope captures to predictions and a case report.
+
+Four commands, each with ``--help``::
+
+    microts features ROOT --out features.csv       # images -> one row per image
+    microts fit features.csv --model model.joblib  # train the pipeline
+    microts predict model.joblib ROOT|TABLE --out predictions.csv
+    microts report model.joblib ROOT|TABLE --out report/
+
+Bad input (a missing folder, an unreadable image, a model from another version) ends with
+one line on standard error and exit status 2.
+"""
+
+import argparse
+import sys
+
+from .. import __version__
+from ._data import (
+    Cases,
+    cases_to_table,
+    check_table_path,
+    default_cache,
+    extract_features,
+    image_cases,
+    load_cases,
+    read_table,
+    table_to_cases,
+    write_table,
+)
+from ._errors import UsageError
+from ._model import load_model, make_model, save_model
+from ._predictions import model_evidence, predictions_table
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line and exit status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def main(argv=None):
+    """Run the ``microts`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on bad input.
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except (UsageError, ValueError, OSError) as exc:
+        # One line: a traceback tells a lab nothing about which file or option to fix.
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"microts {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _features(args):
+    names, images, y, patients = image_cases(
+        args.root, labels=args.labels, magnification=args.magnification, pattern=args.pattern
+    )
+    check_table_path(args.out)  # before minutes of extraction, not after
+    X = extract_features(images, **_extraction(args))
+    table = cases_to_table(Cases(names=names, X=X, y=y, images=images, patients=patients))
+    write_table(table, args.out)
+    print(f"{len(names)} cases, {len(table)} images -> {args.out}")
+
+
+def _fit(args):
+    cases = table_to_cases(read_table(args.table), source=args.table)
+    if cases.y is None:
+        raise UsageError(
+            f"{args.table} has no labels: give them to `microts features` (--labels, or "
+            "BreakHis' layout)."
+        )
+    model = make_model(args.param)
+    model.fit(cases.X, cases.y)
+    save_model(model, args.model, n_features=cases.X[0].shape[1])
+    history = model[-1].history_
+    best = min(history, key=lambda epoch: epoch["valid_loss"])
+    print(
+        f"{len(cases.X)} cases, {len(history)} epochs; best valid_loss {best['valid_loss']:.4f} "
+        f"at epoch {best['epoch']} -> {args.model}"
+    )
+
+
+def _predict(args):
+    cases, evidence = _evidence(args)
+    table = predictions_table(cases, evidence)
+    write_table(table, args.out)
+    print(f"{len(table)} cases -> {args.out}")
+
+
+def _report(args):
+    from ._report import write_report
+
+    cases, evidence = _evidence(args)
+    table = predictions_table(cases, evidence)
+    index = write_report(cases, evidence, table, args.out, title=f"{args.source}: case report")
+    print(f"{len(table)} cases -> {index}")
+
+
+def _evidence(args):
+    model, n_features = load_model(args.model)
+    cases = load_cases(
+        args.source,
+        labels=args.labels,
+        magnification=args.magnification,
+        pattern=args.pattern,
+        **_extraction(args),
+    )
+    return cases, model_evidence(model, cases.X, n_features=n_features)
+
+
+def _extraction(args):
+    return {
+        "cache": None if args.no_cache else args.cache,
+        "batch_size": args.batch_size,
+        "device": args.device,
+    }
+
+
+def _build_parser():
+    parser = _Parser(
+        prog="microts",
+        description="Classify microscope image sequences (one case = the frames of one "
+        "slide, in acquisition order) and report the evidence behind each call.",
+        epilog="Run `microts COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"sklearn-microts {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    features = commands.add_parser(
+        "features",
+        help="images -> a table of frame features (one row per image)",
+        description="Extract EfficientNet-Lite0 features of every image, with a progress bar; "
+        "features are cached on the images' content, so an interrupted run resumes.",
+    )
+    features.add_argument("root", help="BreakHis' folder, or a folder of one sub-folder per case")
+    features.add_argument("--out", required=True, help="the table: .csv, or .parquet (pyarrow)")
+    _input_options(features)
+    _extraction_options(features)
+    features.set_defaults(run=_features)
+
+    fit = commands.add_parser(
+        "fit",
+        help="train DedupTransformer + MicroTSClassifier on a feature table",
+        description="Fit make_pipeline(DedupTransformer(), MicroTSClassifier()) and save it "
+        "with the package version; prints the losses of every epoch.",
+    )
+    fit.add_argument("table", help="feature table of `microts features`, with labels")
+    fit.add_argument("--model", required=True, help="where to save the model (.joblib)")
+    fit.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of DedupTransformer or MicroTSClassifier, e.g. max_epochs=30 or "
+        "drop_fraction=0.1 (repeat for several)",
+    )
+    fit.set_defaults(run=_fit)
+
+    for name, run, out_help, summary in (
+        ("predict", _predict, "the predictions (.csv), one row per case", "predict each case"),
+        ("report", _report, "folder of the HTML report", "an HTML report, least sure first"),
+    ):
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=f"{summary[0].upper()}{summary[1:]} with a model of `microts fit` "
+            "(only load models you trust: a model file is a pickle).",
+        )
+        command.add_argument("model", help="model file of `microts fit`")
+        command.add_argument("source", help="feature table, or image folder as for `features`")
+        command.add_argument("--out", required=True, help=out_help)
+        _input_options(command)
+        _extraction_options(command)
+        command.set_defaults(run=run)
+    return parser
+
+
+def _input_options(command):
+    command.add_argument(
+        "--labels", help="CSV with columns case,label for a folder of case sub-folders"
+    )
+    command.add_argument(
+        "--magnification",
+        type=int,
+        choices=(40, 100, 200, 400),
+        help="BreakHis: keep one magnification (default: all)",
+    )
+    command.add_argument(
+        "--pattern", default="*.png", help="glob of the images in a case folder (default *.png)"
+    )
+
+
+def _extraction_options(command):
+    command.add_argument(
+        "--cache",
+        default=default_cache(),
+        help="feature cache folder (default $SKLEARN_MICROTS_CACHE or ~/.cache/sklearn-microts)",
+    )
+    command.add_argument("--no-cache", action="store_true", help="do not cache features")
+    command.add_argument("--batch-size", type=int, default=32, help="images per batch (32)")
+    command.add_argument("--device", default="auto", help="torch device (default: auto)")

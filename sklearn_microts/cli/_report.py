@@ -1,0 +1,173 @@
+"""The case report: a static HTML page a pathologist reads, least confident case first.
+
+The page and its images sit in one folder (``index.html``, ``cases/*.png``,
+``predictions.csv``); links are relative, nothing is fetched from a server or the internet,
+so the folder can be zipped, mailed or opened from a USB stick.
+"""
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+from ..plotting._case_evidence import CaseEvidenceDisplay, figure_size
+
+# Clicking a column header sorts by it (numbers numerically); the page works without it.
+SCRIPT = """
+const body = document.querySelector("tbody");
+document.querySelectorAll("th[data-sort]").forEach((header) => {
+  header.addEventListener("click", () => {
+    const ascending = header.dataset.order !== "ascending";
+    const column = header.cellIndex;
+    const numeric = header.dataset.sort === "number";
+    const key = (row) => row.cells[column].dataset.value;
+    const rows = Array.from(body.rows).sort((a, b) => {
+      const order = numeric ? key(a) - key(b) : key(a).localeCompare(key(b));
+      return ascending ? order : -order;
+    });
+    document.querySelectorAll("th").forEach((other) => delete other.dataset.order);
+    header.dataset.order = ascending ? "ascending" : "descending";
+    rows.forEach((row) => body.appendChild(row));
+  });
+});
+document.body.dataset.sortable = "yes";
+"""
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left;
+         vertical-align: top; }
+th[data-sort] { cursor: pointer; background: #f3f3f3; }
+th[data-order="ascending"]::after { content: " \\25B2"; }
+th[data-order="descending"]::after { content: " \\25BC"; }
+tr.wrong td.prediction { color: #b00020; font-weight: bold; }
+tr.split td.strategies { background: #fff4d6; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; }
+"""
+
+
+def write_report(cases, evidence, table, out, *, title):
+    """Write ``index.html``, one evidence image per case and ``predictions.csv`` to ``out``.
+
+    Parameters
+    ----------
+    cases : Cases
+        The cases (names, features, labels, images).
+    evidence : Evidence
+        The model's outputs on them.
+    table : pandas.DataFrame
+        Their predictions, one row per case.
+    out : Path
+        Output folder, created if needed.
+    title : str
+        Title of the page.
+
+    Returns
+    -------
+    index : Path
+        The page.
+    """
+    from tqdm.auto import tqdm
+
+    out = Path(out)
+    (out / "cases").mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "predictions.csv", index=False)
+    order = np.argsort(table["confidence"].to_numpy(), kind="stable")
+    rows = []
+    for i in tqdm(order, desc="case report", unit="case"):
+        image = f"cases/case-{i:04d}.png"
+        _evidence_figure(cases, evidence, i).savefig(out / image, dpi=72)
+        rows.append(_row(table.iloc[i], image, list(evidence.strategy_probas)))
+    index = out / "index.html"
+    index.write_text(_page(title, table, rows, list(evidence.strategy_probas)), encoding="utf-8")
+    return index
+
+
+def _evidence_figure(cases, evidence, i):
+    """The evidence strip of case ``i`` on a figure of its own (no pyplot: no global state)."""
+    from matplotlib.figure import Figure
+
+    n_frames = len(cases.X[i])
+    figure = Figure(figsize=figure_size(n_frames), layout="constrained")
+    CaseEvidenceDisplay(
+        n_frames=n_frames,
+        frame_positions=evidence.positions[i],
+        classes=evidence.classes,
+        predictions={name: proba[i] for name, proba in evidence.strategy_probas.items()},
+        frame_proba=None if evidence.frame_proba is None else evidence.frame_proba[i],
+        pooling_weights=None if evidence.weights is None else evidence.weights[i],
+        images=None if cases.images is None else cases.images[i],
+        y_true=None if cases.y is None else cases.y[i],
+        case_name=cases.names[i],
+    ).plot(ax=figure.add_subplot())
+    return figure
+
+
+def _cell(text, value=None, css=None):
+    value = text if value is None else value
+    css = f' class="{css}"' if css else ""
+    return f'<td{css} data-value="{html.escape(str(value))}">{html.escape(str(text))}</td>'
+
+
+def _row(row, image, strategies):
+    calls = [str(row[name]) for name in strategies]
+    classes = []
+    if "label" in row and str(row["label"]) != str(row["prediction"]):
+        classes.append("wrong")
+    if len(set(calls)) > 1:
+        classes.append("split")
+    strategy_text = ", ".join(
+        f"{name}: {row[name]} ({row[f'{name}_proba']:.2f})" for name in strategies
+    )
+    cells = [
+        _cell(row["case"]),
+        *([_cell(row["label"])] if "label" in row else []),
+        _cell(row["prediction"], css="prediction"),
+        _cell(f"{row['confidence']:.3f}", row["confidence"], css="number"),
+        _cell(strategy_text, len(set(calls)), css="strategies"),
+        _cell(f"{row['n_kept']} / {row['n_frames']}", row["n_frames"], css="number"),
+        f'<td><details><summary>evidence</summary><a href="{image}">'
+        f'<img src="{image}" alt="evidence of case {html.escape(str(row["case"]))}" '
+        'loading="lazy"></a></details></td>',
+    ]
+    css = f' class="case {" ".join(classes)}"'
+    return f"<tr{css}>{''.join(cells)}</tr>"
+
+
+def _page(title, table, rows, strategies):
+    headers = [
+        ("case", "text"),
+        *([("label", "text")] if "label" in table.columns else []),
+        ("prediction", "text"),
+        ("confidence", "number"),
+        ("strategies (" + ", ".join(strategies) + ")", "number"),
+        ("frames kept / taken", "number"),
+    ]
+    head = "".join(f'<th data-sort="{kind}">{html.escape(name)}</th>' for name, kind in headers)
+    n_wrong = sum('class="case wrong' in row for row in rows)
+    wrong = f" {n_wrong} wrong (in red)." if "label" in table.columns else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p>{len(rows)} cases, least confident first: review these first. Click a header to sort.
+Shaded strategies disagree.{wrong} Each case's evidence shows its frames, their class
+probabilities and their weight in the decision; shaded frames were removed as
+near-duplicates. <a href="predictions.csv">predictions.csv</a></p>
+<table>
+<thead><tr>{head}<th>evidence</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
