@@ -22,6 +22,7 @@ from skorch.dataset import ValidSplit
 from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
 from ..utils._device import resolve_device
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
+from ._callbacks import StopOnNonFiniteLoss
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
 
@@ -205,7 +206,8 @@ class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_net(self, n_features, labels, seed):
         n_classes = len(self.classes_)
-        callbacks = [
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
+        callbacks += [
             (f"train_{term}", PassthroughScoring(f"train_{term}", on_train=True))
             for term in self._loss_terms
         ]
