@@ -88,6 +88,12 @@ def check_frames(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X
             f"Sparse data was passed for {input_name}, but dense data is required: frames "
             "are dense feature vectors. Use X.toarray() to convert."
         )
+    if hasattr(X, "columns") and any(getattr(t, "kind", "O") not in "biuf" for t in X.dtypes):
+        raise ValueError(
+            f"{input_name} is a table with non-numeric columns: a table of one row per image "
+            "(case id, order, features) becomes cases with "
+            "sklearn_microts.utils.from_long_dataframe(df, case_col, order_col, label_col)."
+        )
     if hasattr(X, "columns") or (hasattr(X, "__array__") and not isinstance(X, np.ndarray)):
         X = np.asarray(X)  # a DataFrame or another array container: read its values
     if isinstance(X, list | tuple) and len(X) > 0 and _is_row(X[0]):
