@@ -7,12 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sklearn_microts.softdtw import (
+    _cdist,
+    cdist_dtw,
+    cdist_soft_dtw,
     dtw,
     dtw_path,
     soft_dtw,
     soft_dtw_divergence,
     soft_dtw_from_cost,
 )
+from sklearn_microts.softdtw._api import _check_pair, _engine
 
 ENGINES = ["numba", "torch"]
 
@@ -277,3 +281,152 @@ def test_cuda_matches_cpu():
     gpu.sum().backward()
     (expected,) = torch.autograd.grad(cpu.sum(), (x,))
     torch.testing.assert_close(x_cuda.grad.cpu(), expected, rtol=1e-9, atol=1e-9)
+
+
+@given(
+    batch=st.integers(1, 150),
+    n=st.integers(1, 12),
+    m=st.integers(1, 12),
+    channels=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_values_only_dtw_equals_the_table_path(batch, n, m, channels, seed):
+    # Batches past 64 pairs span several tiles of the compiled values-only kernel.
+    x, y, x_lengths, y_lengths = ragged_batch(seed, batch, n, m, channels)
+    x, y = x.detach(), y.detach()
+    pair = _check_pair(x, y, x_lengths, y_lengths)
+    expected, _ = _engine("numba").dtw_table(pair.x, pair.y, x_lengths, y_lengths)
+    for engine in ENGINES:
+        values = dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+        torch.testing.assert_close(values, expected, rtol=1e-12, atol=1e-12)
+
+
+def _loop_over_pairs(function, x, y, x_lengths, y_lengths, **kwargs):
+    """The distance matrix by one call of ``function`` per pair, on the real frames only."""
+    rows = [
+        [function(x[a : a + 1, :n], y[b, :m], **kwargs).item() for b, m in enumerate(y_lengths)]
+        for a, n in enumerate(x_lengths)
+    ]
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _ragged_set(seed, size, longest, channels=2):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, longest + 1, size=size)
+    lengths[0] = longest
+    x = rng.normal(size=(size, longest, channels))
+    x[np.arange(longest) >= lengths[:, None]] = np.nan  # padding is ignored
+    return torch.tensor(x), torch.tensor(lengths)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("chunk_cells", [1, 300, 2**24])
+def test_cdist_dtw_equals_a_loop_over_pairs(engine, chunk_cells, monkeypatch):
+    # One chunk per pair, chunks of a few pairs of similar lengths, or a chunk per group.
+    monkeypatch.setattr(_cdist, "MAX_CHUNK_CELLS", chunk_cells)
+    x, x_lengths = _ragged_set(0, 7, 30)
+    y, y_lengths = _ragged_set(1, 5, 12)
+    got = cdist_dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+    expected = _loop_over_pairs(dtw, x, y, x_lengths, y_lengths)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    symmetric = cdist_dtw(x, x_lengths=x_lengths, engine=engine)
+    expected = _loop_over_pairs(dtw, x, x, x_lengths, x_lengths)
+    torch.testing.assert_close(symmetric, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cdist_soft_dtw_equals_a_loop_over_pairs(engine, monkeypatch):
+    monkeypatch.setattr(_cdist, "MAX_CHUNK_CELLS", 300)
+    x, x_lengths = _ragged_set(2, 6, 20)
+    y, y_lengths = _ragged_set(3, 4, 9)
+    got = cdist_soft_dtw(x, y, gamma=0.3, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
+    expected = _loop_over_pairs(soft_dtw, x, y, x_lengths, y_lengths, gamma=0.3)
+    torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+    symmetric = cdist_soft_dtw(x, gamma=0.3, x_lengths=x_lengths, engine=engine)
+    expected = _loop_over_pairs(soft_dtw, x, x, x_lengths, x_lengths, gamma=0.3)
+    torch.testing.assert_close(symmetric, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_cdist_keeps_the_dtype_and_needs_no_padding():
+    x = torch.randn(3, 4, 2)
+    got = cdist_dtw(x, x[:2])
+    assert got.dtype == torch.float32
+    assert got.shape == (3, 2)
+    torch.testing.assert_close(got.double(), cdist_dtw(x.double(), x[:2].double()))
+
+
+@given(
+    x_lengths=st.lists(st.integers(1, 400), min_size=1, max_size=40),
+    y_lengths=st.lists(st.integers(1, 400), min_size=1, max_size=40),
+    max_cells=st.integers(1, 10**6),
+)
+def test_chunks_cover_every_pair_once_within_the_cell_budget(x_lengths, y_lengths, max_cells):
+    rows, cols = np.divmod(np.arange(len(x_lengths) * len(y_lengths)), len(y_lengths))
+    n, m = np.array(x_lengths)[rows], np.array(y_lengths)[cols]
+    chunks = list(_cdist._chunks(n, m, max_cells))
+    np.testing.assert_array_equal(np.sort(np.concatenate(chunks)), np.arange(len(rows)))
+    for chunk in chunks:
+        padded = len(chunk) * n[chunk].max() * m[chunk].max()
+        assert padded <= max_cells or len(chunk) == 1
+        # never padded far beyond its own pairs: within the bins' ratios of 2 and 2 ** 0.25
+        assert n[chunk].max() < 2 * n[chunk].min()
+        assert m[chunk].max() < 2**0.25 * m[chunk].min() + 1e-9
+
+
+def test_one_long_case_pads_only_its_own_chunks():
+    x = torch.zeros(30, 1500, 2, dtype=torch.float64)
+    lengths = np.full(30, 10)
+    lengths[0] = 1500
+    seen = []
+
+    def record(x, y, x_lengths, y_lengths):
+        seen.append((x.shape[0], x.shape[1], y.shape[1]))
+        return torch.zeros(x.shape[0], dtype=torch.float64)
+
+    sets = _cdist._check_sets(x, None, lengths, None)
+    _cdist._cdist(sets, record)
+    padded_cells = sum(pairs * n * m for pairs, n, m in seen)
+    assert padded_cells == 1500 * 1500 + 29 * 1500 * 10 + 29 * 30 // 2 * 10 * 10
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 3, 3)), ValueError, "channels"),
+        (lambda: cdist_dtw(torch.zeros(2, 3, 2), y_lengths=[1, 2]), ValueError, "y is None"),
+        (lambda: cdist_dtw(torch.zeros(3, 2)), ValueError, r"\(B, N, C\)"),
+        (lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(3, 2)), ValueError, r"\(B, M, C\)"),
+        (lambda: cdist_dtw(np.zeros((2, 3, 2))), TypeError, "torch.Tensor"),
+        (
+            lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 3, 2), y_lengths=[1, 2]),
+            ValueError,
+            r"shape \(4,\)",
+        ),
+        (lambda: cdist_dtw(torch.zeros(2, 3, 2), x_lengths=[0, 3]), ValueError, r"\[1, 3\]"),
+        (lambda: cdist_soft_dtw(torch.zeros(2, 3, 2), gamma=0), ValueError, "> 0"),
+        (lambda: cdist_dtw(torch.zeros(2, 3, 2), engine="fast"), ValueError, "engine"),
+    ],
+)
+def test_cdist_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_cdist_does_not_modify_its_input():
+    x, x_lengths = _ragged_set(4, 5, 8)
+    before = x.clone()
+    cdist_dtw(x, x_lengths=x_lengths)
+    torch.testing.assert_close(x, before, equal_nan=True)
+
+
+@pytest.mark.gpu
+def test_cdist_on_cuda_matches_cpu():
+    x, x_lengths = _ragged_set(5, 40, 90)
+    y, y_lengths = _ragged_set(6, 30, 60)
+    expected = cdist_dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths)
+    got = cdist_dtw(x.cuda(), y.cuda(), x_lengths=x_lengths, y_lengths=y_lengths)
+    assert got.device.type == "cuda"
+    torch.testing.assert_close(got.cpu(), expected, rtol=1e-12, atol=1e-12)
+    expected = cdist_soft_dtw(x, y, gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
+    got = cdist_soft_dtw(x.cuda(), y.cuda(), gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
+    torch.testing.assert_close(got.cpu(), expected, rtol=1e-9, atol=1e-9)

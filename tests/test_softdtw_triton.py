@@ -14,7 +14,7 @@ if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 pytest.importorskip("triton", minversion="3.9")  # older interpreters fail under numpy 2
 
-from sklearn_microts.softdtw import dtw, soft_dtw, soft_dtw_from_cost
+from sklearn_microts.softdtw import cdist_dtw, dtw, soft_dtw, soft_dtw_from_cost
 
 from .test_softdtw import ragged_batch
 
@@ -71,3 +71,19 @@ def test_sequences_longer_than_1024_frames():
     expected = soft_dtw(x, y, gamma=0.1)
     got = soft_dtw(x.cuda(), y.cuda(), gamma=0.1, engine="triton")
     torch.testing.assert_close(got.cpu(), expected, rtol=1e-9, atol=1e-6)
+
+
+def test_values_only_dtw_and_cdist():
+    # Pairs of several lengths, and more than one chunk of the distance matrix.
+    x, y, x_lengths, y_lengths = ragged_batch(4, batch=5, n=11, m=6, padding=np.nan)
+    x, y = x.detach(), y.detach()
+    xd, yd = _on_device(x, y)
+    torch.testing.assert_close(
+        dtw(xd, yd, x_lengths=x_lengths, y_lengths=y_lengths, engine="triton").cpu(),
+        dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    expected = cdist_dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths)
+    got = cdist_dtw(xd, yd, x_lengths=x_lengths, y_lengths=y_lengths, engine="triton")
+    torch.testing.assert_close(got.cpu(), expected, rtol=1e-12, atol=1e-12)

@@ -7,7 +7,7 @@ from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
 from ..preprocessing import WaveletTransformer
 from ..preprocessing._wavelet import stable_part
-from ..softdtw import dtw, soft_dtw
+from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._validation import check_int_param, check_option, check_real_param
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
@@ -302,20 +302,24 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _proba_dtw(self, frame_proba, case_logits, lengths):
         """Soft-DTW distance of each case's ``y_attn`` to every class target, as a softmax."""
-        n_classes = len(self.classes_)
-        padded, _ = pad_frames(np.concatenate(frame_proba), lengths)
-        x = torch.from_numpy(padded).double().repeat_interleave(n_classes, dim=0)
-        targets = target_sequences(n_classes, self.target_length, self.target)
-        y = targets.repeat(len(lengths), 1, 1)
-        x_lengths = torch.from_numpy(np.repeat(lengths, n_classes))
-        distances = soft_dtw(x, y, gamma=self.gamma, x_lengths=x_lengths)
-        distances = distances.reshape(len(lengths), n_classes)
-        return torch.softmax(-distances, -1).numpy()
+        padded, _ = pad_frames(np.concatenate(frame_proba), lengths, fill_value=0.0)
+        targets = target_sequences(len(self.classes_), self.target_length, self.target)
+        distances = cdist_soft_dtw(
+            torch.from_numpy(padded).to(self.net_.device, torch.float64),
+            targets.to(self.net_.device, torch.float64),
+            gamma=self.gamma,
+            x_lengths=lengths,
+        )
+        return torch.softmax(-distances, -1).cpu().numpy()
 
     def _proba_knn(self, frame_proba, case_logits, lengths):
         """Vote shares among the ``n_neighbors`` training cases nearest in DTW."""
         distances = _pairwise_dtw(
-            np.concatenate(frame_proba), lengths, self.train_frame_proba_, self.train_lengths_
+            np.concatenate(frame_proba),
+            lengths,
+            self.train_frame_proba_,
+            self.train_lengths_,
+            self.net_.device,  # the model's device; the CPU for a GPU model loaded without one
         )
         k = min(self.n_neighbors, distances.shape[1])
         nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
@@ -323,18 +327,14 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return votes / k
 
 
-def _pairwise_dtw(frames_a, lengths_a, frames_b, lengths_b, chunk=4096):
-    """DTW between every case of a and every case of b, in batches of pairs."""
-    padded_a, _ = pad_frames(frames_a.astype(np.float64), lengths_a, fill_value=0.0)
-    padded_b, _ = pad_frames(frames_b.astype(np.float64), lengths_b, fill_value=0.0)
-    rows, cols = np.divmod(np.arange(len(lengths_a) * len(lengths_b)), len(lengths_b))
-    distances = np.empty(len(rows))
-    for start in range(0, len(rows), chunk):
-        r, c = rows[start : start + chunk], cols[start : start + chunk]
-        distances[start : start + chunk] = dtw(
-            torch.from_numpy(padded_a[r]),
-            torch.from_numpy(padded_b[c]),
-            x_lengths=torch.from_numpy(lengths_a[r]),
-            y_lengths=torch.from_numpy(lengths_b[c]),
-        ).numpy()
-    return distances.reshape(len(lengths_a), len(lengths_b))
+def _pairwise_dtw(frames_a, lengths_a, frames_b, lengths_b, device):
+    """DTW between every case of a and every case of b (ragged layouts), on ``device``."""
+    padded_a, _ = pad_frames(frames_a, lengths_a, fill_value=0.0)
+    padded_b, _ = pad_frames(frames_b, lengths_b, fill_value=0.0)
+    distances = cdist_dtw(
+        torch.from_numpy(padded_a).to(device, torch.float64),
+        torch.from_numpy(padded_b).to(device, torch.float64),
+        x_lengths=lengths_a,
+        y_lengths=lengths_b,
+    )
+    return distances.cpu().numpy()

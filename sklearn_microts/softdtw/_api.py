@@ -117,8 +117,9 @@ def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
 def dtw(x, y, *, x_lengths=None, y_lengths=None, engine="auto"):
     """Dynamic time warping (gamma = 0) between batches of sequences, squared Euclidean cost.
 
-    Not differentiable: for gradients use :func:`soft_dtw` with a small ``gamma``. Parameters
-    as in :func:`soft_dtw`.
+    Not differentiable: for gradients use :func:`soft_dtw` with a small ``gamma``. Values
+    only, computed without keeping the dynamic programme's table (:func:`dtw_path` keeps
+    it). Parameters as in :func:`soft_dtw`.
 
     Returns
     -------
@@ -136,7 +137,7 @@ def dtw(x, y, *, x_lengths=None, y_lengths=None, engine="auto"):
     pair = _check_pair(x, y, x_lengths, y_lengths)
     engine = _check_engine(engine, pair.x.device)
     with torch.no_grad():
-        values, _ = _engine(engine).dtw(pair.x, pair.y, pair.x_lengths, pair.y_lengths)
+        values = _engine(engine).dtw(pair.x, pair.y, pair.x_lengths, pair.y_lengths)
     return values.to(pair.dtype)
 
 
@@ -162,7 +163,7 @@ def dtw_path(x, y, *, x_lengths=None, y_lengths=None):
     pair = _check_pair(x, y, x_lengths, y_lengths)
     engine = _check_engine("auto", pair.x.device)
     with torch.no_grad():
-        _, tables = _engine(engine).dtw(pair.x, pair.y, pair.x_lengths, pair.y_lengths)
+        _, tables = _engine(engine).dtw_table(pair.x, pair.y, pair.x_lengths, pair.y_lengths)
     tables = tables.cpu().numpy()
     lengths = zip(pair.x_lengths.tolist(), pair.y_lengths.tolist(), strict=True)
     return [_backtrack(table, n, m) for table, (n, m) in zip(tables, lengths, strict=True)]

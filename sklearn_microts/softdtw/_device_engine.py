@@ -2,8 +2,10 @@
 
 The squared Euclidean cost and its gradient are batched torch products (:mod:`._cost`) on
 the tensors' own device; the dynamic programme itself comes from a *recursion* module with
-``forward``, ``backward`` and ``forward_hard`` functions: the portable anti-diagonal loop of
-:mod:`._torch_recursion`, or the GPU kernels of :mod:`._triton_recursion`. Tables are batch
+``forward``, ``backward`` and ``forward_hard`` functions (and ``hard_values``, which reads
+the sequences, computes the cost inside the recursion and keeps no table): the portable
+anti-diagonal loop of :mod:`._torch_recursion`, or the GPU kernels of
+:mod:`._triton_recursion`. Tables are batch
 first: ``cost`` is (B, N + 1, M + 1) and ``table`` (B, N + 2, M + 2), with a zero row and
 column past the end. The methods mirror the functions of :mod:`._numba_engine`.
 """
@@ -39,6 +41,10 @@ class DeviceEngine:
         return grad_cost * grad_values[:, None, None]
 
     def dtw(self, x, y, x_lengths, y_lengths):
+        """DTW values only: the recursion computes the cost as it goes and keeps no table."""
+        return self.recursion.hard_values(x, y, x_lengths, y_lengths)
+
+    def dtw_table(self, x, y, x_lengths, y_lengths):
         """DTW values, and each pair's DP table, (B, N + 2, M + 2)."""
         padded = _padded(sq_euclidean_cost(x, y))
         return self.recursion.forward_hard(padded, x_lengths, y_lengths)

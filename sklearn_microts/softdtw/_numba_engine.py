@@ -44,6 +44,16 @@ class _Layout:
         out[..., : self.batch] = np.moveaxis(array[self.order], 0, -1)
         return out
 
+    def tiles(self, tensor, width):
+        """(B, ...) tensor -> float64 array (n_tiles, ..., width): sorted pairs in tiles."""
+        array = tensor.detach().cpu().numpy()
+        n_tiles = -(-self.batch // width)
+        out = np.zeros((n_tiles * width, *array.shape[1:]))
+        out[: self.batch] = array[self.order]
+        return np.ascontiguousarray(np.moveaxis(out.reshape(n_tiles, width, -1), 1, -1)).reshape(
+            n_tiles, *array.shape[1:], width
+        )
+
     def pairs_first(self, array, device):
         """Inverse of :meth:`pairs_last`, as a tensor on ``device``."""
         out = np.empty((self.batch, *array.shape[:-1]))
@@ -101,6 +111,19 @@ def soft_dtw_from_cost_backward(state, gamma, grad_values):
 
 
 def dtw(x, y, x_lengths, y_lengths):
+    """DTW values only: no table is kept, the cost is computed inside the recursion."""
+    layout = _Layout(x_lengths, y_lengths, x.shape[1])
+    values = kernels.dtw_values(
+        layout.tiles(x, kernels.TILE),
+        layout.tiles(y, kernels.TILE),
+        layout.x_lengths,
+        layout.y_lengths,
+        layout.active,
+    )
+    return _values(values, layout, x.device)
+
+
+def dtw_table(x, y, x_lengths, y_lengths):
     """DTW values, and each pair's DP table, (B, N + 2, M + 2) in the input order."""
     layout = _Layout(x_lengths, y_lengths, x.shape[1])
     cost = kernels.sq_euclidean_cost(layout.pairs_last(x), layout.pairs_last(y), layout.active)

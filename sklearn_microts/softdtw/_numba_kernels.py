@@ -9,6 +9,10 @@ polynomial ``exp`` and ``log`` below (accurate to ~1e-13 relative, far below the
 tests demand). Kernels are single-threaded on purpose: numba's threading layer beside
 torch's OpenMP pool makes both spin on 2 cores.
 
+Hard DTW (gamma = 0) has two kernels: :func:`forward_hard` keeps the table, for the optimal
+path; :func:`dtw_values` keeps two rows and computes the cost as it goes, in tiles of pairs
+small enough for the core's cache: the many pairs of a pairwise distance matrix.
+
 The forward pass keeps only the DP table; the backward pass recomputes each cell's three
 soft-argmin weights from it (three ``exp``, no ``log``). Storing the weights instead would
 save those ``exp`` but costs three more output streams in the forward loop, which stops
@@ -204,3 +208,63 @@ def forward_hard(cost, x_lengths, y_lengths, active):
                 here = min(table[i - 1, j - 1, b], min(table[i - 1, j, b], table[i, j - 1, b]))
                 table[i, j, b] = cost[i - 1, j - 1, b] + here
     return _terminal_values(table, x_lengths, y_lengths), table
+
+
+
+TILE = 64  # pairs per tile of dtw_values: two rows, the cost row and y stay in a 1 MB L2
+
+
+@njit(**_JIT)
+def dtw_values(x, y, x_lengths, y_lengths, active):
+    """DTW (gamma = 0) of every pair without the table: x (T, N, C, TILE), y (T, M, C, TILE).
+
+    Tile ``t`` holds pairs ``t * TILE`` to ``(t + 1) * TILE`` (of the sorted order) on its
+    last axis. Each tile is a contiguous block: indexing it with an offset into one
+    (N, C, B) array instead stops LLVM from vectorising (measured 2.1 ns per cell, against
+    0.7 with tiles).
+    """
+    values = np.empty(len(x_lengths))
+    for tile in range(x.shape[0]):
+        _dtw_values_tile(x[tile], y[tile], x_lengths, y_lengths, active, tile * TILE, values)
+    return values
+
+
+@njit(inline="always", **_JIT)
+def _dtw_values_tile(x, y, x_lengths, y_lengths, active, start, values):
+    """One tile, row by row up to its longest ``x`` (pairs are sorted by decreasing length).
+
+    The row buffers are allocated here, in the kernel: LLVM then knows that they alias
+    nothing and vectorises over the pairs.
+    """
+    m, width = y.shape[0], y.shape[2]
+    even = np.full((m + 1, width), np.inf)
+    even[0, :] = 0.0  # row 0 of the table: R[0, 0] = 0, +inf beyond
+    odd = np.empty((m + 1, width))
+    cost = np.empty((m, width))
+    for i in range(1, x_lengths[start] + 1):
+        pairs = min(active[i] - start, width)
+        previous, current = (even, odd) if i % 2 else (odd, even)
+        _cost_row(x, y, i - 1, pairs, cost)
+        for b in range(pairs):
+            current[0, b] = np.inf
+        for j in range(1, m + 1):
+            for b in range(pairs):
+                here = min(previous[j - 1, b], min(previous[j, b], current[j - 1, b]))
+                current[j, b] = cost[j - 1, b] + here
+        for b in range(pairs):
+            if x_lengths[start + b] == i:
+                values[start + b] = current[y_lengths[start + b], b]
+
+
+@njit(inline="always", **_JIT)
+def _cost_row(x, y, i, pairs, cost):
+    """``cost[j, b] = ||x[i, :, b] - y[j, :, b]||^2``, one channel at a time."""
+    for j in range(y.shape[0]):
+        for b in range(pairs):
+            difference = x[i, 0, b] - y[j, 0, b]
+            cost[j, b] = difference * difference
+    for c in range(1, x.shape[1]):
+        for j in range(y.shape[0]):
+            for b in range(pairs):
+                difference = x[i, c, b] - y[j, c, b]
+                cost[j, b] += difference * difference

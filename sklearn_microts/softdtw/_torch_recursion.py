@@ -13,10 +13,16 @@ from ._device_engine import new_table, terminal_values
 
 def _diagonals(n, m, device):
     """For each anti-diagonal of the (1-based) cells, the row and column indices."""
+    for _, i, j in _numbered_diagonals(n, m, device):
+        yield i, j
+
+
+def _numbered_diagonals(n, m, device):
+    """``(k, i, j)`` for each anti-diagonal ``i + j = k`` of the (1-based) cells."""
     rows = torch.arange(1, n + 1, device=device)
     for k in range(2, n + m + 1):
         i = rows[max(0, k - m - 1) : min(n, k - 1)]
-        yield i, k - i
+        yield k, i, k - i
 
 
 def forward(cost, x_lengths, y_lengths, gamma):
@@ -64,3 +70,26 @@ def forward_hard(cost, x_lengths, y_lengths):
         )
         table[:, i, j] = cost[:, i - 1, j - 1] + low
     return terminal_values(table, x_lengths, y_lengths), table
+
+
+def hard_values(x, y, x_lengths, y_lengths):
+    """DTW values from the sequences, keeping only the last three anti-diagonals.
+
+    ``diagonals[k % 3][:, i]`` holds cell ``(i, k - i)`` of the table; entries never written
+    are the table's +inf border, and the cost of each diagonal is computed from the frames.
+    """
+    batch, n, m = x.shape[0], x.shape[1], y.shape[1]
+    diagonals = x.new_full((3, batch, n + 1), torch.inf)
+    diagonals[0, :, 0] = 0.0  # R[0, 0], read by diagonal 2 only
+    ends = x_lengths + y_lengths
+    values = x.new_empty(batch)
+    for k, i, j in _numbered_diagonals(n, m, x.device):
+        before, last = diagonals[(k - 2) % 3], diagonals[(k - 1) % 3]
+        low = torch.minimum(before[:, i - 1], torch.minimum(last[:, i - 1], last[:, i]))
+        cost = ((x[:, i - 1] - y[:, j - 1]) ** 2).sum(-1)
+        current = diagonals[k % 3]
+        current[:, i] = cost + low
+        if k == 2:
+            before[:, 0] = torch.inf  # slot 0 serves diagonal 3 next: no R[0, 0] there
+        values = torch.where(ends == k, current.gather(1, x_lengths[:, None])[:, 0], values)
+    return values

@@ -117,6 +117,84 @@ def _backward_kernel(
         tl.debug_barrier()
 
 
+@triton.jit
+def _hard_values_kernel(
+    x_ptr,
+    y_ptr,
+    diagonals_ptr,
+    values_ptr,
+    x_lengths_ptr,
+    y_lengths_ptr,
+    channels,
+    x_stride_b,
+    x_stride_i,
+    y_stride_b,
+    y_stride_j,
+    diagonals_stride_b,
+    diagonals_stride_k,
+    BLOCK: tl.constexpr,
+):
+    """DTW of one pair from its frames, keeping three anti-diagonals instead of the table.
+
+    ``diagonals + (k % 3) * stride`` holds diagonal ``k``, indexed by the row ``i``; it starts
+    as +inf, and the entries a diagonal never writes are exactly the table's +inf border
+    cells that later diagonals read. Only R[0, 0] = 0 is not there: it is put in by hand.
+    """
+    pair = tl.program_id(0)
+    n = tl.load(x_lengths_ptr + pair)
+    m = tl.load(y_lengths_ptr + pair)
+    x = x_ptr + pair * x_stride_b
+    y = y_ptr + pair * y_stride_b
+    diagonals = diagonals_ptr + pair * diagonals_stride_b
+    lanes = tl.arange(0, BLOCK)
+    for k in range(2, n + m + 1):  # this pair's own diagonals only
+        i = tl.maximum(1, k - m) + lanes
+        j = k - i
+        real = (i <= n) & (j >= 1)
+        before = diagonals + ((k - 2) % 3) * diagonals_stride_k
+        last = diagonals + ((k - 1) % 3) * diagonals_stride_k
+        r0 = tl.load(before + i - 1, mask=real, other=float("inf"))
+        r0 = tl.where((i == 1) & (j == 1), 0.0, r0)
+        r1 = tl.load(last + i - 1, mask=real, other=float("inf"))
+        r2 = tl.load(last + i, mask=real, other=float("inf"))
+        cost = tl.zeros([BLOCK], dtype=tl.float64)
+        for c in range(channels):
+            a = tl.load(x + (i - 1) * x_stride_i + c, mask=real, other=0.0)
+            b = tl.load(y + (j - 1) * y_stride_j + c, mask=real, other=0.0)
+            cost += (a - b) * (a - b)
+        low = tl.minimum(r0, tl.minimum(r1, r2))
+        tl.store(diagonals + (k % 3) * diagonals_stride_k + i, cost + low, mask=real)
+        tl.debug_barrier()  # the next diagonal reads this one
+    terminal = diagonals + ((n + m) % 3) * diagonals_stride_k + n
+    tl.store(values_ptr + pair, tl.load(terminal))
+
+
+def hard_values(x, y, x_lengths, y_lengths):
+    """DTW values from the sequences (B, N, C) and (B, M, C), with no table."""
+    x, y = x.contiguous(), y.contiguous()
+    diagonals = x.new_full((x.shape[0], 3, x.shape[1] + 1), torch.inf)
+    values = x.new_empty(x.shape[0])
+    block = triton.next_power_of_2(min(x.shape[1], y.shape[1]))
+    _hard_values_kernel[(x.shape[0],)](
+        x,
+        y,
+        diagonals,
+        values,
+        x_lengths,
+        y_lengths,
+        x.shape[2],
+        x.stride(0),
+        x.stride(1),
+        y.stride(0),
+        y.stride(1),
+        diagonals.stride(0),
+        diagonals.stride(1),
+        BLOCK=block,
+        num_warps=_num_warps(block),
+    )
+    return values
+
+
 def _n_diagonals(cost):
     """Anti-diagonals of the padded (N, M) grid: N + M - 1."""
     return cost.shape[1] + cost.shape[2] - 3

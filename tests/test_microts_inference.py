@@ -1,0 +1,93 @@
+"""MicroTSClassifier's DTW-based strategies against their definitions, pair by pair.
+
+The distances come from the dynamic programme's table here (the optimal path of every pair
+and its cost), the path the classifier used before it had a pairwise DTW of its own.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_microts import MicroTSClassifier
+from sklearn_microts.datasets import make_microscopy_sequences
+from sklearn_microts.nn._targets import target_sequences
+from sklearn_microts.softdtw import dtw_path, soft_dtw
+from sklearn_microts.utils._ragged import pad_frames
+
+from .test_microts_classifier import SMALL
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_microscopy_sequences(
+        n_cases=70, n_features=6, min_length=1, max_length=30, random_state=3
+    )
+    X[0] = np.tile(X[0], (4, 1))[:90]  # one long case among short ones
+    clf = MicroTSClassifier(**SMALL)
+    return clf.fit(X[:45], y[:45]), X[45:] + X[:1]
+
+
+def _path_dtw(cases_a, cases_b):
+    """DTW of every (a, b) pair: the cost along the optimal path of its DP table."""
+    pairs = [(a, b) for a in cases_a for b in cases_b]
+    x, x_lengths = pad_frames(
+        np.concatenate([a for a, _ in pairs]), _lengths(pairs, 0), fill_value=0.0
+    )
+    y, y_lengths = pad_frames(
+        np.concatenate([b for _, b in pairs]), _lengths(pairs, 1), fill_value=0.0
+    )
+    paths = dtw_path(
+        torch.from_numpy(x).double(),
+        torch.from_numpy(y).double(),
+        x_lengths=x_lengths,
+        y_lengths=y_lengths,
+    )
+    costs = [
+        ((a.astype(np.float64)[p[:, 0]] - b[p[:, 1]]) ** 2).sum()
+        for (a, b), p in zip(pairs, paths, strict=True)
+    ]
+    return np.array(costs).reshape(len(cases_a), len(cases_b))
+
+
+def _lengths(pairs, side):
+    return np.array([len(pair[side]) for pair in pairs])
+
+
+def _training_frame_proba(clf):
+    return np.split(clf.train_frame_proba_, np.cumsum(clf.train_lengths_)[:-1])
+
+
+def test_knn_votes_among_the_nearest_training_cases(fitted):
+    clf, X = fitted
+    frame_proba = clf.predict_frame_proba(X)
+    distances = _path_dtw(frame_proba, _training_frame_proba(clf))
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, : clf.n_neighbors]
+    expected = np.eye(2)[clf.train_labels_[nearest]].mean(1)
+    got = clf.set_params(strategy="knn").predict_proba(X)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_dtw_is_a_softmax_over_the_class_targets(fitted):
+    clf, X = fitted
+    targets = target_sequences(2, clf.target_length, clf.target).double()
+    distances = torch.tensor(
+        [
+            [
+                soft_dtw(torch.from_numpy(p[None]).double(), t, gamma=clf.gamma).item()
+                for t in targets
+            ]
+            for p in clf.predict_frame_proba(X)
+        ],
+        dtype=torch.float64,
+    )
+    expected = torch.softmax(-distances, -1).numpy()
+    got = clf.set_params(strategy="dtw").predict_proba(X)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_vote_is_the_majority_of_the_three_strategies(fitted):
+    clf, X = fitted
+    probas = {s: clf.set_params(strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
+    votes = sum(np.eye(2)[p.argmax(1)] for p in probas.values())
+    expected = (votes + 0.5 * probas["ap"]) / 3.5
+    np.testing.assert_allclose(clf.set_params(strategy="vote").predict_proba(X), expected)
