@@ -1,5 +1,7 @@
 """A fit whose loss turns NaN or infinite stops with a clear error, never a silent NaN model."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -62,8 +64,10 @@ def test_huge_features_give_a_clear_error_or_finite_probabilities(classifier):
         classifier.set_params(standardize=False)
     try:
         classifier.fit(X, y)
-    except ValueError as error:
-        assert "loss became" in str(error)
-        assert "epoch 1" in str(error)
-        return
-    assert np.isfinite(classifier.predict_proba(X)).all()
+        error = None
+    except ValueError as caught:
+        error = caught
+    if error is None:
+        assert np.isfinite(classifier.predict_proba(X)).all()
+    else:
+        assert re.search(r"loss became (nan|-?inf) at epoch 1", str(error))
