@@ -27,10 +27,14 @@ class DedupTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     threshold : float, default=None
         Squared-distance threshold ``tau`` (>= 0). ``None`` learns it in :meth:`fit` so that
-        about ``drop_fraction`` of the training frames are dropped; a given value wins.
+        at least ``drop_fraction`` of the training frames are dropped; a given value wins.
     drop_fraction : float, default=0.05
-        Target fraction of training frames to drop when ``threshold`` is ``None``, in
-        ``[0, 1)``. The paper drops 5% on BreakHis and 25% on its private set.
+        Least fraction of the training frames to drop when ``threshold`` is ``None``, in
+        ``[0, 1)``: the learned threshold is the smallest that drops at least this share.
+        Frames that no threshold tells apart (exact repeats, all at distance 0) go together,
+        so the share dropped can exceed it; it falls short only where the cases have too
+        few frames to drop (the first frame of a case is always kept). The paper drops 5%
+        on BreakHis and 25% on its private set.
     compare : {"last_kept", "previous"}, default="last_kept"
         Which frame a frame is compared with: the last kept frame of its case, or its raw
         predecessor (the paper's literal Eq. 1, not idempotent).
@@ -250,7 +254,11 @@ def _keep_mask_last_kept(frames, lengths, threshold, neighbour):
 
 
 def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
-    """The threshold whose drop fraction on the training frames is closest to the target.
+    """The smallest threshold that drops at least ``drop_fraction`` of the training frames.
+
+    "At least" rather than "nearest": where a third of the frames are exact repeats, every
+    positive threshold drops them all, and the nearest count to a 5% target would be the
+    threshold 0, which drops nothing, not even the repeats.
 
     Under the "previous" rule only the distances between consecutive frames separate two
     outcomes: the candidates are the midpoints between consecutive distinct distances (a
@@ -258,7 +266,7 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     is read off by counting. Under "last_kept" a frame may be compared with an earlier frame,
     so every within-case distance can matter: a bisection over the same candidates (extended
     above the largest neighbour distance only if needed) brackets the target, and a
-    bisection on the threshold itself then closes in on the count nearest to it.
+    bisection on the threshold itself then closes in on the smallest count that reaches it.
     """
     within = np.sort(neighbour[np.isfinite(neighbour)])
     if drop_fraction == 0 or within.size == 0:
@@ -269,7 +277,8 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
 
     if compare == "previous":
         dropped = np.searchsorted(within, candidates, side="left")
-        return float(candidates[np.argmin(np.abs(dropped - target))])
+        first_reaching = min(np.searchsorted(dropped, target, side="left"), len(candidates) - 1)
+        return float(candidates[first_reaching])
 
     def n_dropped(threshold):
         return len(frames) - _keep_mask_last_kept(frames, lengths, threshold, neighbour).sum()
@@ -297,12 +306,17 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
             low = middle
     low, high = candidates[low], candidates[high]
     dropped_low, dropped_high = n_dropped(low), n_dropped(high)
+    # The answer moves down only for a smaller count: a lower threshold that drops as many
+    # frames (exact repeats, all at distance 0) would only give up the candidate's margin.
+    best, dropped_best = high, dropped_high
     for _ in range(60):  # float bisection: at most ~60 halvings separate two doubles
         middle = (low + high) / 2
         if dropped_high - dropped_low <= 1 or not low < middle < high:
             break
         if (dropped_middle := n_dropped(middle)) >= target:
             high, dropped_high = middle, dropped_middle
+            if dropped_middle < dropped_best:
+                best, dropped_best = middle, dropped_middle
         else:
             low, dropped_low = middle, dropped_middle
-    return float(low if target - dropped_low <= dropped_high - target else high)
+    return float(best)
