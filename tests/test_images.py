@@ -116,17 +116,73 @@ def test_load_breakhis_reports_problems(breakhis):
         load_breakhis(breakhis, fold=6)
 
 
+def _patient_folder(root, patient):
+    return next(path.parent for path in root.rglob(f"SOB_*-{patient}-200-*.png"))
+
+
+def test_load_breakhis_follows_symlinked_folders_once(breakhis, tmp_path_factory):
+    expected = load_breakhis(breakhis, fold=1)
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "14-5287"
+    folder = _patient_folder(breakhis, "14-5287")
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    # A link back up the tree, and a second link to the same patient: no loop, no repeat.
+    (breakhis / "BreaKHis_v1" / "loop").symlink_to(breakhis, target_is_directory=True)
+    (breakhis / "again").symlink_to(elsewhere, target_is_directory=True)
+    bunch = load_breakhis(breakhis, fold=1)
+    assert bunch.patient.tolist() == expected.patient.tolist()
+    assert [len(case) for case in bunch.data] == [len(case) for case in expected.data]
+
+
+def test_load_breakhis_refuses_two_images_of_one_name(breakhis):
+    original = next(breakhis.rglob("SOB_M_DC-14-5287-200-001.png"))
+    copy = breakhis / "extra" / original.name
+    _image(copy, value=99)
+    with pytest.raises(ValueError, match=r"Two different images are named .*001\.png.*extra"):
+        load_breakhis(breakhis)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("SOB_B_A-14-22549AB-200-001.png|200|1", r"dsfold1\.txt, line 3: expected 'image"),
+        ("SOB_B_A-14-22549AB-200-001.png|200|1|tset", r"dsfold1\.txt, line 3: unknown group"),
+        ("SOB_B_A-14-22549AB-200-003.png|200|1|test", r"line 3: .*-003\.png is listed in both"),
+    ],
+)
+def test_load_breakhis_names_the_bad_line_of_a_fold_list(breakhis, line, message):
+    fold_list = breakhis / "mkfold" / "dsfold1.txt"
+    lines = fold_list.read_text().splitlines()
+    fold_list.write_text("\n".join([*lines[:2], line, *lines[2:]]) + "\n")
+    with pytest.raises(ValueError, match=message):
+        load_breakhis(breakhis, fold=1)
+
+
+def test_load_breakhis_refuses_two_fold_lists_of_one_name(breakhis):
+    (breakhis / "old").mkdir()
+    (breakhis / "old" / "dsfold1.txt").write_text("")
+    with pytest.raises(ValueError, match=r"2 fold lists named dsfold1\.txt"):
+        load_breakhis(breakhis, fold=1)
+
+
 def test_load_image_sequences(tmp_path):
-    for case, frames in {"b": ["2.png", "10.png"], "a": ["1.png"]}.items():
-        for frame in frames:
-            _image(tmp_path / case / frame)
-    os.utime(tmp_path / "b" / "2.png", (1, 1))
-    os.utime(tmp_path / "b" / "10.png", (2, 2))
+    frames = ["frame_2.png", "frame_10.png", "frame_1.png", "frame_01b.png"]
+    for case, names in {"slide_10": frames, "slide_9": ["1.png"]}.items():
+        for name in names:
+            _image(tmp_path / case / name)
+    for seconds, name in enumerate(frames):
+        os.utime(tmp_path / "slide_10" / name, (seconds, seconds))
     by_name = load_image_sequences(tmp_path)
-    assert by_name.case.tolist() == ["a", "b"]
-    assert [Path(p).name for p in by_name.data[1]] == ["10.png", "2.png"]
+    # Natural order: camera counters are not zero-padded, and 10 comes after 9.
+    assert by_name.case.tolist() == ["slide_9", "slide_10"]
+    assert [Path(p).name for p in by_name.data[1]] == [
+        "frame_1.png",
+        "frame_01b.png",
+        "frame_2.png",
+        "frame_10.png",
+    ]
     by_time = load_image_sequences(tmp_path, order="mtime")
-    assert [Path(p).name for p in by_time.data[1]] == ["2.png", "10.png"]
+    assert [Path(p).name for p in by_time.data[1]] == frames
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="has no image"):
         load_image_sequences(tmp_path)

@@ -6,6 +6,8 @@ ordered by their running number, which follows acquisition. BreakHis is for rese
 only; cite Spanhol et al., IEEE TBME 2016.
 """
 
+import fnmatch
+import os
 import re
 from pathlib import Path
 
@@ -85,8 +87,16 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
     Raises
     ------
     ValueError
-        For an image name that is not BreakHis', an image missing from the fold list, a
-        patient split across train and test, or no image found: never a silent drop.
+        For an image name that is not BreakHis', two different images of one name, an image
+        missing from the fold list, a malformed line or an unknown group in the fold list,
+        two fold lists of one name, a patient split across train and test, or no image
+        found: never a silent drop.
+
+    Notes
+    -----
+    Folders are searched recursively, following symbolic links (a patient linked in from
+    elsewhere is found); a folder reached twice, e.g. through a link to one of its parents,
+    is read once.
 
     Examples
     --------
@@ -109,10 +119,18 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
         raise ValueError("subset must be 'train' or 'test', and needs a fold.")
 
     images = {}
-    for path in sorted(root.rglob("SOB_*.png")):
+    for path in _find_files(root, "SOB_*.png"):
         fields = parse_breakhis_name(path.name)
-        if magnification is None or fields["magnification"] == magnification:
-            images[path.name] = (path, fields)
+        if magnification is not None and fields["magnification"] != magnification:
+            continue
+        if path.name in images and not images[path.name][0].samefile(path):
+            # The fold lists and the patient keys go by file name: two images of one name
+            # would silently become one.
+            raise ValueError(
+                f"Two different images are named {path.name!r}: {images[path.name][0]} and "
+                f"{path}. BreakHis names are unique; remove the copy."
+            )
+        images.setdefault(path.name, (path, fields))
     if not images:
         raise ValueError(f"No BreakHis image at magnification {magnification} under {root}.")
     groups = _fold_groups(root, fold, images) if fold is not None else {}
@@ -147,20 +165,54 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
     )
 
 
+def _find_files(root, pattern):
+    """Files below ``root`` whose name matches ``pattern``, in a stable order.
+
+    Symbolic links to folders are followed; each real folder is read once, so a link to a
+    parent folder is no endless loop and a folder linked twice gives its files once.
+    """
+    visited, found = set(), []
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        status = os.stat(folder)
+        if (status.st_dev, status.st_ino) in visited:
+            subfolders.clear()
+            continue
+        visited.add((status.st_dev, status.st_ino))
+        subfolders.sort()
+        found += [Path(folder, name) for name in sorted(fnmatch.filter(names, pattern))]
+    return found
+
+
 def _fold_groups(root, fold, images):
     """``{file name: "train" | "test"}`` from the official fold list."""
-    lists = list(root.rglob(f"dsfold{fold}.txt"))
+    name = f"dsfold{fold}.txt"
+    lists = _find_files(root, name)
     if not lists:
-        raise ValueError(f"No fold list dsfold{fold}.txt under {root}.")
+        raise ValueError(f"No fold list {name} under {root}.")
+    if any(not path.samefile(lists[0]) for path in lists[1:]):
+        raise ValueError(
+            f"{len(lists)} fold lists named {name} under {root}: "
+            f"{', '.join(map(str, lists))}. Keep one, or point root at the intended folder."
+        )
     groups = {}
-    for line in lists[0].read_text().splitlines():
-        if line.strip():
-            name, _, _, group = line.strip().split("|")
-            groups[name] = group
+    for number, line in enumerate(lists[0].read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.strip().split("|")
+        where = f"{lists[0]}, line {number}"
+        if len(fields) != 4:
+            raise ValueError(
+                f"{where}: expected 'image name|magnification|fold|group', got {line!r}."
+            )
+        image, group = fields[0], fields[3]
+        if group not in ("train", "test"):
+            raise ValueError(f"{where}: unknown group {group!r}; it must be 'train' or 'test'.")
+        if groups.setdefault(image, group) != group:
+            raise ValueError(f"{where}: {image} is listed in both train and test.")
     missing = sorted(set(images) - set(groups))
     if missing:
         raise ValueError(
-            f"{len(missing)} image(s) are not in {lists[0].name}, e.g. {missing[:3]}: the fold "
+            f"{len(missing)} image(s) are not in {name}, e.g. {missing[:3]}: the fold "
             "list and the images do not match."
         )
     return groups

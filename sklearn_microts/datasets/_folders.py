@@ -1,5 +1,6 @@
 """Image sequences from a user's own folders: one sub-folder per case."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,14 @@ def load_image_sequences(root, *, pattern="*.png", order="name"):
     pattern : str, default="\*.png"
         Glob pattern of the images inside each case folder.
     order : {"name", "mtime"}, default="name"
-        Acquisition order: by file name (cameras number their frames) or by modification
-        time.
+        Acquisition order: by file name in natural order (``frame_2`` before ``frame_10``:
+        cameras number their frames without zero padding) or by modification time.
 
     Returns
     -------
     data : Bunch
         ``data``: list of lists of image paths, one per case; ``case``: ndarray of the
-        case folder names (sorted).
+        case folder names, in natural order.
 
     Examples
     --------
@@ -43,9 +44,9 @@ def load_image_sequences(root, *, pattern="*.png", order="name"):
         raise ValueError(f"{str(root)!r} is not a folder.")
     if order not in ("name", "mtime"):
         raise ValueError(f"order must be 'name' or 'mtime', got {order!r}.")
-    key = (lambda path: path.name) if order == "name" else (lambda path: path.stat().st_mtime)
+    key = _natural_key if order == "name" else (lambda path: path.stat().st_mtime)
     cases, data = [], []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=_natural_key):
         images = sorted(folder.glob(pattern), key=key)
         if not images:
             raise ValueError(f"Case folder {str(folder)!r} has no image matching {pattern!r}.")
@@ -54,3 +55,12 @@ def load_image_sequences(root, *, pattern="*.png", order="name"):
     if not data:
         raise ValueError(f"{str(root)!r} has no case sub-folder.")
     return Bunch(data=data, case=np.array(cases))
+
+
+def _natural_key(path):
+    """Sort key reading the digit runs of a file name as numbers: ``2`` before ``10``.
+
+    Names that read the same (``1`` and ``01``) fall back to plain text order.
+    """
+    parts = re.split(r"(\d+)", path.name)
+    return [int(part) if i % 2 else part for i, part in enumerate(parts)], path.name
