@@ -4,11 +4,14 @@ The distances come from the dynamic programme's table here (the optimal path of 
 and its cost), the path the classifier used before it had a pairwise DTW of its own.
 """
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 
 from sklearn_microts import MicroTSClassifier
+from sklearn_microts.classifiers._microts import _reference_cases
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.nn._targets import target_sequences
 from sklearn_microts.softdtw import dtw_path, soft_dtw
@@ -49,6 +52,11 @@ def _path_dtw(cases_a, cases_b):
     return np.array(costs).reshape(len(cases_a), len(cases_b))
 
 
+def _with(clf, **params):
+    """The fitted classifier with other inference parameters, the module's fixture intact."""
+    return copy.copy(clf).set_params(**params)
+
+
 def _lengths(pairs, side):
     return np.array([len(pair[side]) for pair in pairs])
 
@@ -63,7 +71,7 @@ def test_knn_votes_among_the_nearest_training_cases(fitted):
     distances = _path_dtw(frame_proba, _training_frame_proba(clf))
     nearest = np.argsort(distances, axis=1, kind="stable")[:, : clf.n_neighbors]
     expected = np.eye(2)[clf.train_labels_[nearest]].mean(1)
-    got = clf.set_params(strategy="knn").predict_proba(X)
+    got = _with(clf, strategy="knn").predict_proba(X)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -81,13 +89,49 @@ def test_dtw_is_a_softmax_over_the_class_targets(fitted):
         dtype=torch.float64,
     )
     expected = torch.softmax(-distances, -1).numpy()
-    got = clf.set_params(strategy="dtw").predict_proba(X)
+    got = _with(clf, strategy="dtw").predict_proba(X)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_vote_is_the_majority_of_the_three_strategies(fitted):
     clf, X = fitted
-    probas = {s: clf.set_params(strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
+    probas = {s: _with(clf, strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
     votes = sum(np.eye(2)[p.argmax(1)] for p in probas.values())
     expected = (votes + 0.5 * probas["ap"]) / 3.5
-    np.testing.assert_allclose(clf.set_params(strategy="vote").predict_proba(X), expected)
+    np.testing.assert_allclose(_with(clf, strategy="vote").predict_proba(X), expected)
+
+
+def _knn_reference(clf, X, reference):
+    """The knn vote shares against the training cases in ``reference`` only, by the table."""
+    training = [p for p, keep in zip(_training_frame_proba(clf), reference, strict=True) if keep]
+    distances = _path_dtw(clf.predict_frame_proba(X), training)
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, : clf.n_neighbors]
+    return np.eye(2)[clf.train_labels_[reference][nearest]].mean(1)
+
+
+@pytest.mark.parametrize("size", [7, 20])
+def test_a_bounded_reference_set_is_a_stratified_subset(fitted, size):
+    clf, X = fitted
+    labels = clf.train_labels_
+    reference = _reference_cases(labels, size)
+    assert size - 2 <= reference.sum() <= size
+    for label in (0, 1):  # each class in proportion, at least one case
+        share = (labels == label).mean()
+        assert abs(reference[labels == label].sum() - share * size) <= 1
+    got = _with(clf, strategy="knn", knn_reference_size=size).predict_proba(X)
+    np.testing.assert_array_equal(got, _knn_reference(clf, X, reference))
+
+
+def test_a_reference_set_as_large_as_the_training_set_is_the_exact_search(fitted):
+    clf, X = fitted
+    exact = _with(clf, strategy="knn").predict_proba(X)
+    bounded = _with(clf, strategy="knn", knn_reference_size=len(clf.train_labels_))
+    bounded = bounded.predict_proba(X)
+    np.testing.assert_array_equal(bounded, exact)
+
+
+@pytest.mark.parametrize("size", [0, 2.5, True])
+def test_bad_reference_size(fitted, size):
+    clf, X = fitted
+    with pytest.raises(ValueError, match="knn_reference_size must be an integer >= 1"):
+        _with(clf, strategy="knn", knn_reference_size=size).predict(X)

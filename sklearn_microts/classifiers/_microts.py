@@ -60,6 +60,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         ``set_params(strategy=...)`` after ``fit`` switches strategy without retraining.
     n_neighbors : int, default=5
         Neighbours of the ``"knn"`` strategy.
+    knn_reference_size : int or None, default=None
+        Training cases the ``"knn"`` strategy compares each case with: ``None`` for all of
+        them (exact search, a cost of ``n_test x n_train`` DTW); an int for at most that many
+        (at least one per class), each class in proportion and evenly spaced among its cases,
+        which bounds the cost of a prediction whatever the training set. Read at prediction
+        time, like ``strategy``.
 """
         + TRAINING_PARAMETERS_DOC.format(
             lr="1e-4",
@@ -108,6 +114,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         pooling=True,
         strategy="vote",
         n_neighbors=5,
+        knn_reference_size=None,
         max_epochs=100,
         batch_size=16,
         lr=1e-4,
@@ -137,6 +144,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.pooling = pooling
         self.strategy = strategy
         self.n_neighbors = n_neighbors
+        self.knn_reference_size = knn_reference_size
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -313,18 +321,35 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return torch.softmax(-distances, -1).cpu().numpy()
 
     def _proba_knn(self, frame_proba, case_logits, lengths):
-        """Vote shares among the ``n_neighbors`` training cases nearest in DTW."""
+        """Vote shares among the ``n_neighbors`` reference training cases nearest in DTW."""
+        if self.knn_reference_size is not None:
+            check_int_param(self.knn_reference_size, "knn_reference_size")
+        reference = _reference_cases(self.train_labels_, self.knn_reference_size)
         distances = _pairwise_dtw(
             np.concatenate(frame_proba),
             lengths,
-            self.train_frame_proba_,
-            self.train_lengths_,
+            self.train_frame_proba_[np.repeat(reference, self.train_lengths_)],
+            self.train_lengths_[reference],
             self.net_.device,  # the model's device; the CPU for a GPU model loaded without one
         )
         k = min(self.n_neighbors, distances.shape[1])
         nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
-        votes = np.eye(len(self.classes_))[self.train_labels_[nearest]].sum(1)
+        votes = np.eye(len(self.classes_))[self.train_labels_[reference][nearest]].sum(1)
         return votes / k
+
+
+def _reference_cases(labels, size):
+    """Mask of at most ``size`` cases (at least one per class), each class in proportion and
+    evenly spaced among its own cases: deterministic, with no random numbers. All if None."""
+    if size is None or size >= len(labels):
+        return np.ones(len(labels), dtype=bool)
+    classes, counts = np.unique(labels, return_counts=True)
+    quotas = np.maximum(1, size * counts // len(labels))
+    mask = np.zeros(len(labels), dtype=bool)
+    for label, count, quota in zip(classes, counts, quotas, strict=True):
+        members = np.flatnonzero(labels == label)
+        mask[members[np.linspace(0, count - 1, quota).round().astype(int)]] = True
+    return mask
 
 
 def _pairwise_dtw(frames_a, lengths_a, frames_b, lengths_b, device):

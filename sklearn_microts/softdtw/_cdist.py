@@ -129,16 +129,29 @@ def _cdist(sets, pair_values):
     else:
         rows, cols = np.divmod(np.arange(len(x) * len(y)), len(y))
     x_host, y_host = x_lengths.cpu().numpy(), y_lengths.cpu().numpy()
-    out = torch.empty(len(x), len(y), dtype=torch.float64, device=x.device)
+    out = np.empty((len(x), len(y)))
     with torch.no_grad():
         for chunk in _chunks(x_host[rows], y_host[cols], MAX_CHUNK_CELLS):
-            r = torch.from_numpy(rows[chunk]).to(x.device)
-            c = torch.from_numpy(cols[chunk]).to(x.device)
-            n, m = int(x_host[rows[chunk]].max()), int(y_host[cols[chunk]].max())
-            out[r, c] = pair_values(x[r, :n], y[c, :m], x_lengths[r], y_lengths[c])
-            if sets.symmetric:
-                out[c, r] = out[r, c]
-    return out.to(sets.dtype)
+            r, c = rows[chunk], cols[chunk]
+            n, m = int(x_host[r].max()), int(y_host[c].max())
+            values = pair_values(
+                _take(x, r, n), _take(y, c, m), _take(x_lengths, r), _take(y_lengths, c)
+            )
+            out[r, c] = values.cpu().numpy()
+    if sets.symmetric:
+        out.T[rows, cols] = out[rows, cols]
+    return torch.from_numpy(out).to(x.device, sets.dtype)
+
+
+def _take(tensor, index, length=None):
+    """``tensor[index]``, cut to ``length`` frames; through NumPy on the CPU, where torch's
+    indexing wakes its thread pool for a few kilobytes (measured 12 ms against 10 us on two
+    busy cores).
+    """
+    frames = (slice(None, length),) if length is not None else ()
+    if tensor.device.type == "cpu":
+        return torch.from_numpy(tensor.numpy()[(index, *frames)])
+    return tensor[(torch.from_numpy(index).to(tensor.device), *frames)]
 
 
 def _chunks(x_lengths, y_lengths, max_cells):
