@@ -220,6 +220,32 @@ def test_feature_extractor_errors_name_the_file(tmp_path):
         ImageFeatureExtractor(backbone=_tiny_backbone(), cache=tmp_path).fit()
 
 
+def test_sixteen_bit_images_are_scaled_by_bit_depth(tmp_path):
+    # 40000 of 65535 is the 8-bit level 156; Pillow's convert("RGB") saturated it to 255.
+    Image.fromarray(np.full((9, 12), 40000, np.uint16)).save(tmp_path / "deep.png")
+    Image.fromarray(np.full((9, 12), 40000, np.int32)).save(tmp_path / "deep_i.tif")
+    _image(tmp_path / "level_156.png", value=156)
+    _image(tmp_path / "white.png", value=255)
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8).fit()
+    deep, deep_i, level, white = extractor.transform(
+        [[tmp_path / name] for name in ("deep.png", "deep_i.tif", "level_156.png", "white.png")]
+    )
+    for same_pixels in (deep, deep_i):
+        np.testing.assert_allclose(same_pixels, level, rtol=1e-5)
+    assert not np.allclose(deep, white, rtol=1e-2)
+    as_array = extractor.transform([[np.full((9, 12, 3), 40000, np.uint16)]])[0]
+    np.testing.assert_allclose(as_array, level, rtol=1e-5)
+
+
+def test_pixels_of_unknown_depth_are_refused(tmp_path):
+    Image.fromarray(np.full((4, 4), 70000, np.int32)).save(tmp_path / "wide.tif")
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8).fit()
+    with pytest.raises(ValueError, match=r"wide\.tif holds pixel values from 70000"):
+        extractor.transform([[tmp_path / "wide.tif"]])
+    with pytest.raises(TypeError, match="pixels of dtype int64"):
+        extractor.transform([[np.full((4, 4, 3), 3)]])
+
+
 def test_default_backbone_is_pretrained_and_cached(tmp_path):
     pytest.importorskip("efficientnet_lite_pytorch")
     for value in (30, 220):

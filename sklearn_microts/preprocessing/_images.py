@@ -348,20 +348,25 @@ def _check_image_sequences(X):
 
 
 def _load_image(image, size):
-    """One image as a (size, size, 3) uint8 array; errors name the file."""
+    """One image as a (size, size, 3) uint8 array, scaled by its bit depth; errors name the
+    file."""
     from PIL import Image, UnidentifiedImageError
+
+    from ._pixels import SIXTEEN_BIT_MODES, sixteen_bit_to_uint8, to_uint8
 
     if isinstance(image, np.ndarray):
         array = np.asarray(image)
         if array.ndim != 3 or array.shape[2] != 3:
             raise ValueError(f"An image array must be (H, W, 3), got shape {array.shape}.")
-        if array.dtype != np.uint8:
-            array = (np.clip(array, 0.0, 1.0) * 255).astype(np.uint8)
-        picture = Image.fromarray(array)
+        picture = Image.fromarray(to_uint8(array, "An image array"))
     else:
         try:
             with Image.open(image) as opened:
-                picture = opened.convert("RGB")
+                if opened.mode in SIXTEEN_BIT_MODES:  # convert("RGB") would saturate them
+                    gray = sixteen_bit_to_uint8(np.asarray(opened), f"Image {image}")
+                    picture = Image.fromarray(gray).convert("RGB")
+                else:
+                    picture = opened.convert("RGB")
         except FileNotFoundError as exc:
             raise FileNotFoundError(f"Image not found: {image}") from exc
         except (UnidentifiedImageError, OSError) as exc:
