@@ -1,5 +1,7 @@
 """soft-DTW engines against Blondel's recursion written plainly, and against each other."""
 
+import importlib.metadata
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sklearn_microts.softdtw import (
+    _api,
     _cdist,
     cdist_dtw,
     cdist_soft_dtw,
@@ -430,3 +433,17 @@ def test_cdist_on_cuda_matches_cpu():
     expected = cdist_soft_dtw(x, y, gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
     got = cdist_soft_dtw(x.cuda(), y.cuda(), gamma=0.1, x_lengths=x_lengths, y_lengths=y_lengths)
     torch.testing.assert_close(got.cpu(), expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("3.6.0", True), ("3.10.1+git1234", True), ("3.5.1", False), ("2.3.0", False), (None, False)],
+)
+def test_auto_uses_triton_only_from_the_oldest_tested_version(version, expected, monkeypatch):
+    def installed(name):
+        if version is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return version
+
+    monkeypatch.setattr(importlib.metadata, "version", installed)
+    assert _api._triton_available() is expected

@@ -1,8 +1,9 @@
 """Public soft-DTW functions: validation, the squared Euclidean cost, engines and autograd."""
 
-import importlib.util
+import importlib.metadata
 import numbers
 import os
+import re
 
 import numpy as np
 import torch
@@ -34,7 +35,7 @@ def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
         ``"numba"``: compiled CPU kernels; ``"triton"``: GPU kernels (needs the ``triton``
         package); ``"torch"``: the portable anti-diagonal engine, on the tensors' device.
         ``"auto"`` picks ``"numba"`` for CPU tensors, ``"triton"`` for CUDA tensors when
-        Triton is installed, else ``"torch"``.
+        Triton 3.6 or newer is installed, else ``"torch"``.
 
     Returns
     -------
@@ -287,8 +288,17 @@ def _check_engine(engine, device):
     return engine
 
 
+# The oldest Triton the GPU kernels are tested with (the one PyTorch 2.11's CUDA wheels pin).
+MIN_TRITON = (3, 6)
+
+
 def _triton_available():
-    return importlib.util.find_spec("triton") is not None
+    """Whether a Triton the kernels support is installed ("auto" falls back to torch if not)."""
+    try:
+        version = importlib.metadata.version("triton")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:2]) >= MIN_TRITON
 
 
 def _engine(name):
