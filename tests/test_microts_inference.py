@@ -90,7 +90,7 @@ def test_dtw_is_a_softmax_over_the_class_targets(fitted):
     )
     expected = torch.softmax(-distances, -1).numpy()
     got = _with(clf, strategy="dtw").predict_proba(X)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)  # GPU: Triton exp, log
 
 
 def test_vote_is_the_majority_of_the_three_strategies(fitted):
