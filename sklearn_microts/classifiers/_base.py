@@ -21,6 +21,7 @@ from skorch.dataset import ValidSplit
 
 from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
 from ..utils._device import resolve_device
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
 from ._callbacks import StopOnNonFiniteLoss
 
@@ -78,7 +79,7 @@ class SequenceNet(NeuralNet):
         return terms["loss"]
 
 
-class BaseSequenceClassifier(ClassifierMixin, BaseEstimator):
+class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     """Base of the neural sequence classifiers; see :class:`MicroTSClassifier`.
 
     Subclasses implement ``_module_params``, ``_criterion_params`` and

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
 from ..utils._validation import check_option, check_real_param, validate_sequence_data
 
@@ -12,7 +13,9 @@ from ..utils._validation import check_option, check_real_param, validate_sequenc
 _BLOCK_BYTES = 1 << 20
 
 
-class DedupTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class DedupTransformer(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Drop near-duplicate frames of each case by time-series differencing.
 
     Frames are read in acquisition order. The first frame of a case is always kept; a later

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._device import resolve_device
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
 from ..utils._validation import check_int_param, check_option
 
@@ -29,7 +30,7 @@ STAINS = (None, "macenko")
 FEATURE_VERSION = 2
 
 
-class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
+class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Turn sequences of images into sequences of feature vectors with a pretrained CNN.
 
     Every frame of every case goes through the backbone in batches of ``batch_size``; the

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts
 from ..utils._validation import validate_sequence_data
 
@@ -17,7 +18,7 @@ _REDUCERS = {
 }
 
 
-class SequencePooler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Pool the frames of each case into one vector of summary statistics.
 
     Turns a dataset of cases into a plain 2-D array, so that any scikit-learn estimator can

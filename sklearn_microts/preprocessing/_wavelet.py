@@ -8,13 +8,16 @@ import pywt
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, split_frames
 from ..utils._validation import check_option, validate_sequence_data
 
 _OUTPUTS = ("stable", "rapid")
 
 
-class WaveletTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class WaveletTransformer(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Split every case along time into a stable (low-frequency) and a rapid part.
 
     Each feature of a case is decomposed along the time axis by a wavelet multiresolution
