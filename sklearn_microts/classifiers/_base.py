@@ -23,7 +23,7 @@ from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
-from ._callbacks import StopOnNonFiniteLoss
+from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
 
@@ -142,7 +142,7 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
         """
         check_is_fitted(self)
         outputs, lengths = self._forward(X)
-        return self._proba_from_outputs(outputs, lengths)
+        return check_finite_proba(self._proba_from_outputs(outputs, lengths))
 
     def predict(self, X):
         """The class of each case.

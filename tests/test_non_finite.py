@@ -1,4 +1,5 @@
-"""A fit whose loss turns NaN or infinite stops with a clear error, never a silent NaN model."""
+"""Non-finite numbers in the networks: a fit whose loss turns NaN or infinite stops with a
+clear error, and so does a prediction that would return NaN probabilities."""
 
 import re
 
@@ -15,7 +16,7 @@ from sklearn_microts.baselines import (
     TransformerClassifier,
     TransMILClassifier,
 )
-from sklearn_microts.classifiers._callbacks import StopOnNonFiniteLoss
+from sklearn_microts.classifiers._non_finite import StopOnNonFiniteLoss
 from sklearn_microts.datasets import make_microscopy_sequences
 
 CLASSIFIERS = [
@@ -71,3 +72,21 @@ def test_huge_features_give_a_clear_error_or_finite_probabilities(classifier):
         assert np.isfinite(classifier.predict_proba(X)).all()
     else:
         assert re.search(r"loss became (nan|-?inf) at epoch 1", str(error))
+
+
+@pytest.mark.parametrize("classifier", CLASSIFIERS, ids=lambda c: type(c).__name__)
+def test_huge_features_at_predict_give_a_clear_error_or_finite_probabilities(classifier):
+    X, y = make_microscopy_sequences(n_cases=16, n_features=6, max_length=8, random_state=0)
+    classifier = classifier.set_params(max_epochs=1, random_state=0).fit(X, y)
+    hostile = [X[0], X[1] * 1e30, X[2] * 1e36]  # within float32, overflowing inside
+    try:
+        proba = classifier.predict_proba(hostile)
+        error = None
+    except ValueError as caught:
+        error = caught
+    if error is None:
+        assert np.isfinite(proba).all()
+    else:
+        assert re.search(
+            r"NaN or infinite probabilities for [12] case\(s\), e.g. case\(s\) \[[12]", str(error)
+        )

@@ -1,7 +1,12 @@
-"""skorch callbacks of the neural classifiers."""
+"""Non-finite numbers in the networks: training stops on them, inference refuses them.
+
+The networks compute in float32, where features that fit (1e20) can still overflow inside
+(their squares in a layer norm): the result is NaN, which ``argmax`` reads as class 0.
+"""
 
 import math
 
+import numpy as np
 import torch
 from skorch.callbacks import Callback
 
@@ -41,3 +46,16 @@ def _largest_magnitude(batch):
         (float(t.detach().abs().max()) for t in tensors if torch.is_floating_point(t)),
         default=math.nan,
     )
+
+
+def check_finite_proba(proba):
+    """Return ``proba``, or raise a ``ValueError`` naming the cases whose probabilities are
+    NaN or infinite."""
+    bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+    if bad.size:
+        raise ValueError(
+            f"The network gave NaN or infinite probabilities for {bad.size} case(s), e.g. "
+            f"case(s) {bad[:5].tolist()}. Their features are likely too large for float32 "
+            "arithmetic: bring them to the scale of the training data."
+        )
+    return proba
