@@ -6,8 +6,9 @@ MicroTSClassifier: which frames drove the call
 :class:`~sklearn_microts.MicroTSClassifier` learns from one weak label per case. Besides the
 prediction it gives, for every frame, class probabilities (``predict_frame_proba``) and the
 weight of the frame in the pooled decision (``pooling_weights``): what a pathologist wants
-to look at. On generated sessions we know which frames carry the class signal (shaded) and
-can see whether the network found them.
+to look at. The displays of :mod:`sklearn_microts.plotting` draw them. On generated sessions
+we know which frames carry the class signal (shaded) and can see whether the network found
+them.
 """
 
 # %%
@@ -16,6 +17,11 @@ import numpy as np
 
 from sklearn_microts import MicroTSClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
+from sklearn_microts.plotting import (
+    AlignmentDisplay,
+    CaseEvidenceDisplay,
+    StrategyComparisonDisplay,
+)
 
 X, y, signal = make_microscopy_sequences(
     n_cases=260,
@@ -58,21 +64,23 @@ ax.legend()
 fig.tight_layout()
 
 # %%
-# A test case where few frames carry the signal: per-frame probability of its true class,
-# and the pooling weights.
+# The four strategies side by side on the test cases: confusion matrices and scores.
+StrategyComparisonDisplay.from_estimator(clf, X[test], y[test])
+
+# %%
+# A test case where few frames carry the signal: its per-frame class probabilities, its
+# pooling weights and every strategy's call. We shade the frames that carry the class
+# signal (known here because the data are generated) on the display's own axes.
 case = next(i for i in range(200, len(X)) if signal[i].mean() < 1 / 3)
-frame_proba = clf.predict_frame_proba([X[case]])[0][:, y[case]]
-weights = clf.pooling_weights([X[case]])[0]
-frames = np.arange(len(X[case]))
-fig, axes = plt.subplots(2, 1, figsize=(7, 4), sharex=True)
-for ax in axes:
+display = CaseEvidenceDisplay.from_estimator(
+    clf, X[case], y_true=y[case], case_name=f"case {case}"
+)
+for ax in display.axes_:
     for t in np.flatnonzero(signal[case]):
         ax.axvspan(t - 0.5, t + 0.5, color="tab:orange", alpha=0.15, lw=0)
-axes[0].plot(frames, frame_proba, ".-")
-axes[0].set_ylabel("P(true class)")
-axes[0].set_title(f"case {case}, label {y[case]}; shaded: frames with the class signal")
-axes[1].bar(frames, weights)
-axes[1].set_ylabel("pooling weight")
-axes[1].set_xlabel("frame")
-fig.tight_layout()
+
+# %%
+# What the ``"dtw"`` strategy compares: the case's probability of its class along the case,
+# aligned by DTW with the target sequence of that class.
+AlignmentDisplay.from_estimator(clf, X[case], label=y[case])
 plt.show()

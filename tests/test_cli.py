@@ -314,3 +314,13 @@ def test_breakhis_end_to_end(tmp_path, capsys):
     predictions = pandas.read_csv(tmp_path / "r" / "predictions.csv")
     assert len(predictions) == 6
     assert set(predictions["label"]) == {"benign", "malignant"}
+
+
+def test_fit_prints_the_validation_history(lab, capsys, tmp_path):
+    params = [p for p in TINY_MODEL if "verbose" not in p] + ["--param=validation_fraction=0.4"]
+    status, out, err = _run(
+        capsys, "fit", lab["tmp"] / "f.csv", "--model", tmp_path / "m", *params
+    )
+    assert status == 0, err
+    assert "valid_loss" in out  # skorch's table, one line per epoch
+    assert "3 epochs; best valid_loss" in out.splitlines()[-1]

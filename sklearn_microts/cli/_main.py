@@ -13,6 +13,7 @@ one line on standard error and exit status 2.
 
 import argparse
 import sys
+from pathlib import Path
 
 from .. import __version__
 from ._data import (
@@ -88,11 +89,12 @@ def _fit(args):
     model.fit(cases.X, cases.y)
     save_model(model, args.model, n_features=cases.X[0].shape[1])
     history = model[-1].history_
-    best = min(history, key=lambda epoch: epoch["valid_loss"])
-    print(
-        f"{len(cases.X)} cases, {len(history)} epochs; best valid_loss {best['valid_loss']:.4f} "
-        f"at epoch {best['epoch']} -> {args.model}"
-    )
+    if "valid_loss" in history[-1]:
+        best = min(history, key=lambda epoch: epoch["valid_loss"])
+        loss = f"best valid_loss {best['valid_loss']:.4f} at epoch {best['epoch']}"
+    else:  # too few cases to hold some out (the classifier's validation_fraction)
+        loss = f"final train_loss {history[-1]['train_loss']:.4f}, no validation split"
+    print(f"{len(cases.X)} cases, {len(history)} epochs; {loss} -> {args.model}")
 
 
 def _predict(args):
@@ -107,7 +109,9 @@ def _report(args):
 
     cases, evidence = _evidence(args)
     table = predictions_table(cases, evidence)
-    index = write_report(cases, evidence, table, args.out, title=f"{args.source}: case report")
+    index = write_report(
+        cases, evidence, table, args.out, title=f"{Path(args.source).name}: case report"
+    )
     print(f"{len(table)} cases -> {index}")
 
 

@@ -21,13 +21,18 @@ document.querySelectorAll("th[data-sort]").forEach((header) => {
     const column = header.cellIndex;
     const numeric = header.dataset.sort === "number";
     const key = (row) => row.cells[column].dataset.value;
-    const rows = Array.from(body.rows).sort((a, b) => {
+    // Each case row moves with the evidence row below it.
+    const pairs = Array.from(body.querySelectorAll("tr.case"), (row) => [
+      row,
+      row.nextElementSibling,
+    ]);
+    pairs.sort(([a], [b]) => {
       const order = numeric ? key(a) - key(b) : key(a).localeCompare(key(b));
       return ascending ? order : -order;
     });
     document.querySelectorAll("th").forEach((other) => delete other.dataset.order);
     header.dataset.order = ascending ? "ascending" : "descending";
-    rows.forEach((row) => body.appendChild(row));
+    pairs.forEach((pair) => body.append(...pair));
   });
 });
 document.body.dataset.sortable = "yes";
@@ -43,7 +48,10 @@ th[data-order="ascending"]::after { content: " \\25B2"; }
 th[data-order="descending"]::after { content: " \\25BC"; }
 tr.wrong td.prediction { color: #b00020; font-weight: bold; }
 tr.split td.strategies { background: #fff4d6; }
+tr.case td { border-bottom: none; }
+tr.evidence td { padding-top: 0; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child { white-space: nowrap; }
 img { max-width: 100%; }
 """
 
@@ -78,8 +86,9 @@ def write_report(cases, evidence, table, out, *, title):
     rows = []
     for i in tqdm(order, desc="case report", unit="case"):
         image = f"cases/case-{i:04d}.png"
-        _evidence_figure(cases, evidence, i).savefig(out / image, dpi=72)
-        rows.append(_row(table.iloc[i], image, list(evidence.strategy_probas)))
+        _evidence_figure(cases, evidence, i).savefig(out / image, dpi=90)
+        # The least confident case opens with its evidence shown: where review starts.
+        rows.append(_row(table.iloc[i], image, list(evidence.strategy_probas), open_=not rows))
     index = out / "index.html"
     index.write_text(_page(title, table, rows, list(evidence.strategy_probas)), encoding="utf-8")
     return index
@@ -111,7 +120,7 @@ def _cell(text, value=None, css=None):
     return f'<td{css} data-value="{html.escape(str(value))}">{html.escape(str(text))}</td>'
 
 
-def _row(row, image, strategies):
+def _row(row, image, strategies, *, open_=False):
     calls = [str(row[name]) for name in strategies]
     classes = []
     if "label" in row and str(row["label"]) != str(row["prediction"]):
@@ -128,12 +137,14 @@ def _row(row, image, strategies):
         _cell(f"{row['confidence']:.3f}", row["confidence"], css="number"),
         _cell(strategy_text, len(set(calls)), css="strategies"),
         _cell(f"{row['n_kept']} / {row['n_frames']}", row["n_frames"], css="number"),
-        f'<td><details><summary>evidence</summary><a href="{image}">'
-        f'<img src="{image}" alt="evidence of case {html.escape(str(row["case"]))}" '
-        'loading="lazy"></a></details></td>',
     ]
-    css = f' class="case {" ".join(classes)}"'
-    return f"<tr{css}>{''.join(cells)}</tr>"
+    evidence = (
+        f'<tr class="evidence"><td colspan="{len(cells)}"><details{" open" if open_ else ""}>'
+        f'<summary>evidence</summary><a href="{image}"><img src="{image}" '
+        f'alt="evidence of case {html.escape(str(row["case"]))}" loading="lazy"></a>'
+        "</details></td></tr>"
+    )
+    return f'<tr class="case {" ".join(classes)}">{"".join(cells)}</tr>\n{evidence}'
 
 
 def _page(title, table, rows, strategies):
@@ -162,7 +173,7 @@ Shaded strategies disagree.{wrong} Each case's evidence shows its frames, their 
 probabilities and their weight in the decision; shaded frames were removed as
 near-duplicates. <a href="predictions.csv">predictions.csv</a></p>
 <table>
-<thead><tr>{head}<th>evidence</th></tr></thead>
+<thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>

@@ -189,6 +189,8 @@ class CaseEvidenceDisplay:
             )
             if value is not None
         ]
+        from matplotlib.ticker import MaxNLocator
+
         ratios = [{"images": 1.0, "proba": 2.0, "weights": 1.4}[name] for name in panels]
         self.figure_, self.axes_ = panel_axes(
             ax,
@@ -215,13 +217,14 @@ class CaseEvidenceDisplay:
                 self.proba_lines_.append(line)
             axes.set_ylim(-0.05, 1.05)
             axes.set_ylabel("frame probability")
-            axes.legend(loc="upper left", fontsize="small", ncols=min(4, len(self.classes)))
+            axes.legend(loc="best", fontsize="small", ncols=min(4, len(self.classes)))
         if "weights" in panel:
             axes = panel["weights"]
             self.weight_bars_ = axes.bar(positions, self.pooling_weights, width=0.8)
             axes.set_ylabel("pooling weight")
         self.axes_[-1].set_xlabel("frame (acquisition order; shaded: removed as a duplicate)")
         self.axes_[-1].set_xlim(-0.5, self.n_frames - 0.5)
+        self.axes_[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
         self.axes_[0].set_title(self._title(), fontsize="medium", loc="left")
         return self
 
@@ -243,15 +246,21 @@ class CaseEvidenceDisplay:
             side.set_visible(False)
 
     def _title(self):
-        name = "" if self.case_name is None else f"{self.case_name}   "
-        truth = "" if self.y_true is None else f"true: {self.y_true}   "
+        case = "   ".join(
+            text
+            for text, value in (
+                (self.case_name, self.case_name),
+                (f"true: {self.y_true}", self.y_true),
+            )
+            if value is not None
+        )
         calls = "   ".join(
             f"{strategy}: {self.classes[np.argmax(proba)]} ({np.max(proba):.2f})"
             for strategy, proba in self.predictions.items()
         )
-        return f"{name}{truth}{calls}"
+        return f"{case}\n{calls}" if case else calls
 
 
 def figure_size(n_frames):
     """Size of a figure for a case of ``n_frames``: wider for longer cases, within reason."""
-    return (min(16.0, 5.0 + 0.25 * n_frames), 5.0)
+    return (min(16.0, max(8.0, 4.0 + 0.3 * n_frames)), 5.0)

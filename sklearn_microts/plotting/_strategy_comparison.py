@@ -147,7 +147,7 @@ class StrategyComparisonDisplay:
             The display, with its artists as attributes.
         """
         n = len(self.confusion_matrices)
-        self.figure_, self.axes_ = panel_axes(ax, n, vertical=False, figsize=(3.2 * n, 3.4))
+        self.figure_, self.axes_ = panel_axes(ax, n, vertical=False, figsize=(3.0 * n + 0.5, 4.0))
         self.confusion_matrix_displays_ = {}
         for axes, (name, matrix) in zip(self.axes_, self.confusion_matrices.items(), strict=True):
             display = ConfusionMatrixDisplay(matrix, display_labels=self.display_labels)
