@@ -33,15 +33,14 @@ import sys, numpy, numba, torch, triton
 print(sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__,
       'numpy', numpy.__version__, 'numba', numba.__version__)
 print(torch.cuda.get_device_name(), torch.cuda.get_device_properties(0).total_memory // 2**30, 'GiB')"
-step 50 tests_gpu python3 -m pytest -q -p no:cacheprovider --continue-on-collection-errors \
-    -m gpu tests
-step 80 tests_kernels python3 -m pytest -q -p no:cacheprovider tests/test_softdtw.py \
-    tests/test_softdtw_triton.py tests/test_microts_inference.py
-step 110 bench_inference python3 benchmarks/bench_inference.py --device cuda \
-    --time-limit 45 --output "$OUT/bench_inference_cuda.txt"
-step 60 bench_softdtw python3 benchmarks/bench_softdtw.py --device cuda --repeat 7 \
+step 50 tests_gpu python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_softdtw.py \
+    tests/test_softdtw_triton.py tests/test_data_device.py tests/test_microts_classifier.py
+step 40 tests_inference python3 -m pytest -q -p no:cacheprovider tests/test_microts_inference.py
+step 150 bench_training python3 benchmarks/bench_training.py --device cuda --epochs 2 \
+    --time-limit 30 --output "$OUT/bench_training_cuda.txt"
+step 90 bench_inference python3 benchmarks/bench_inference.py --device cuda \
+    --time-limit 40 --output "$OUT/bench_inference_cuda.txt"
+step 90 bench_softdtw python3 benchmarks/bench_softdtw.py --device cuda --repeat 7 \
     --time-limit 4 --output "$OUT/bench_softdtw_cuda.txt"
-step 110 bench_training python3 benchmarks/bench_training.py --device cuda --epochs 2 \
-    --time-limit 15 --output "$OUT/bench_training_cuda.txt"
-step 30 profile python3 benchmarks/profile_epoch.py --device cuda \
+step 40 profile python3 benchmarks/profile_epoch.py --device cuda \
     --output "$OUT/profile_epoch_cuda.txt"

@@ -90,7 +90,8 @@ def test_dtw_is_a_softmax_over_the_class_targets(fitted):
     )
     expected = torch.softmax(-distances, -1).numpy()
     got = _with(clf, strategy="dtw").predict_proba(X)
-    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)  # GPU: Triton exp, log
+    # On a GPU the classifier runs Triton's exp and log, the reference the CPU's polynomials
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
 
 
 def test_vote_is_the_majority_of_the_three_strategies(fitted):

@@ -203,7 +203,8 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             name: values.astype(np.float32, copy=False)
             for name, values in self._parts(frames, lengths).items()
         }
-        return SequenceDataset(parts, lengths, labels)
+        # On the net's device: a GPU-trained model loaded on a CPU-only machine runs on the CPU
+        return SequenceDataset(parts, lengths, labels, device=self.net_.device)
 
     def _build_net(self, n_features, labels, seed):
         n_classes = len(self.classes_)
