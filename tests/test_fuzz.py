@@ -20,7 +20,7 @@ from sklearn.base import clone
 
 import sklearn_microts
 from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler, WaveletTransformer
-from sklearn_microts.baselines import LSTMClassifier
+from sklearn_microts.baselines import LSTMClassifier, TransformerClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.utils import check_sequences, pad_sequences, to_tslearn
 
@@ -163,6 +163,7 @@ def test_transformer_parameters(transformer, data):
 CLASSIFIERS = [
     MicroTSClassifier(d_model=8, n_heads=2, mlp_dim=8, target_length=4, max_epochs=1),
     LSTMClassifier(hidden_size=4, max_epochs=1),
+    TransformerClassifier(d_model=4, n_heads=2, dim_feedforward=4, max_epochs=1),
 ]
 FITTED = [clone(c).set_params(random_state=0).fit(X_GOOD, Y_GOOD) for c in CLASSIFIERS]
 
