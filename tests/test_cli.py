@@ -110,6 +110,20 @@ def test_features_one_row_per_image(lab):
     assert set(first["label"]) == {"benign"}
 
 
+def test_features_resume_from_the_cache(lab, capsys, monkeypatch):
+    """A rerun reads every batch from the cache: the network is never called again."""
+    from sklearn_microts.preprocessing import ImageFeatureExtractor
+
+    def no_network(self, batch):
+        raise AssertionError("the network ran although the cache holds every batch")
+
+    monkeypatch.setattr(ImageFeatureExtractor, "forward", no_network)
+    out = lab["tmp"] / "again.csv"
+    status, _, err = _run(capsys, "features", lab["root"], "--out", out, *lab["common"])
+    assert status == 0, err
+    pandas.testing.assert_frame_equal(pandas.read_csv(out), pandas.read_csv(lab["tmp"] / "f.csv"))
+
+
 def test_predict_one_row_per_case_same_as_the_model(lab, capsys):
     tmp = lab["tmp"]
     status, _out, _ = _run(
