@@ -111,7 +111,7 @@ def table_to_cases(table, *, source):
     )
     ordered = table.sort_values(["case", "order"], kind="stable").groupby("case", sort=True)
     images = None
-    if "image" in table.columns and table["image"].astype(bool).all():
+    if "image" in table.columns and table["image"].notna().all():
         images = [list(group["image"]) for _, group in ordered]
     patients = ordered["patient"].first().to_numpy() if "patient" in table.columns else names
     return Cases(names=names, X=X, y=y, images=images, patients=patients)
