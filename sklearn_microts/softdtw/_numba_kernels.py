@@ -210,7 +210,6 @@ def forward_hard(cost, x_lengths, y_lengths, active):
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
-
 TILE = 64  # pairs per tile of dtw_values: two rows, the cost row and y stay in a 1 MB L2
 
 
