@@ -10,10 +10,15 @@ our LSTM, GRU, Transformer, ABMIL and TransMIL baselines, sktime's MiniRocket, 1
 Catch22 and TimeSeriesForest (on padded/truncated series), and a mean+max pooling logistic
 regression floor.
 
+Scores are case (patient) level. Two-class data report the F1 of the positive class first
+(the paper's metric; ``"malignant"`` for BreakHis, ``--pos-label`` for a table of your own),
+then macro F1, balanced accuracy, ROC AUC and accuracy; multi-class data macro F1 and
+accuracy. Each is the mean ± std over seeds or folds, with the number of test cases.
+
 Outputs (``--out``, default ``benchmarks/results``): ``results.csv`` (every run),
-``table.md`` (F1 and accuracy, mean and std over seeds or folds, fit and predict seconds,
-published reference numbers), ``compare.png`` (scores as bars) and ``ablation.png``
-(Fig. 4: the drop of each ablation against the full model).
+``table.md`` (the scores per dataset, fit and predict seconds, published reference
+numbers), ``compare.png`` (scores as bars) and ``ablation.png`` (Fig. 4: the drop of each
+ablation against the full model).
 
     python benchmarks/compare.py --quick                 # < 10 minutes on 2 cores
     python benchmarks/compare.py                         # the full run
@@ -30,7 +35,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -44,10 +48,11 @@ from sklearn_microts.baselines import (
     TransformerClassifier,
     TransMILClassifier,
 )
+from sklearn_microts.classifiers import STRATEGIES
 from sklearn_microts.datasets import load_breakhis, make_microscopy_sequences
+from sklearn_microts.metrics import SCORE_NAMES, case_scores
 from sklearn_microts.utils import from_long_dataframe, from_sktime, pad_sequences
 
-STRATEGIES = ("ap", "dtw", "knn", "vote")
 # Published numbers printed beside ours (accuracy for JapaneseVowels, F1 for BreakHis).
 REFERENCES = {
     "JapaneseVowels": {
@@ -72,6 +77,9 @@ ABLATIONS = {
 
 
 # -- datasets: each yields (dataset, split, X_train, y_train, X_test, y_test) ------------------
+# The positive class of each two-class dataset, whose F1 comes first (the paper's metric).
+POS_LABELS = {"generated": 1}
+BREAKHIS_POS_LABEL = "malignant"
 
 
 def japanese_vowels(seeds):
@@ -110,6 +118,7 @@ def breakhis(root, cache):
             if len(set(bunch.target[train])) < 2 or not test.any():
                 continue  # a magnification with too few patients in this copy of the data
             X = extractor.transform(bunch.data)
+            POS_LABELS[f"BreakHis {magnification}X"] = BREAKHIS_POS_LABEL
             yield (
                 f"BreakHis {magnification}X",
                 fold,
@@ -120,13 +129,15 @@ def breakhis(root, cache):
             )
 
 
-def user_table(path, case_col, order_col, label_col, split_col, seeds):
+def user_table(path, case_col, order_col, label_col, split_col, seeds, pos_label=None):
     table = pd.read_csv(path) if str(path).endswith(".csv") else pd.read_parquet(path)
     feature_cols = [
         c for c in table.columns if c not in (case_col, order_col, label_col, split_col)
     ]
     X, y, cases = from_long_dataframe(table, case_col, order_col, label_col, feature_cols)
     name = Path(path).stem
+    if pos_label is not None:
+        POS_LABELS[name] = pos_label
     if split_col:
         split = table.groupby(case_col)[split_col].first().loc[cases].to_numpy()
         train = split == "train"
@@ -174,6 +185,21 @@ class SktimePeer:
     def predict(self, X):
         return self.fitted_.predict(self._series(X))
 
+    def predict_proba(self, X):
+        return self.fitted_.predict_proba(self._series(X))
+
+    @property
+    def classes_(self):
+        return self.fitted_.classes_
+
+
+def mean_pooling_floor():
+    """The floor every method must beat: each case's mean frame, standardised, into a
+    logistic regression."""
+    return make_pipeline(
+        SequencePooler(statistics=("mean",)), StandardScaler(), LogisticRegression(max_iter=5000)
+    )
+
 
 def methods(quick, epochs, seed):
     """name -> unfitted model; ours is a pipeline whose strategies are read after one fit."""
@@ -191,6 +217,7 @@ def methods(quick, epochs, seed):
         # nothing worth its cost; Nystrom bags also go one at a time (~0.15 s each on a CPU
         # with 64 landmarks), which made one JapaneseVowels fit take tens of minutes.
         "TransMIL": TransMILClassifier(attention="exact", **train),
+        "mean LR (floor)": mean_pooling_floor(),
         "mean+max LR": make_pipeline(
             SequencePooler(), StandardScaler(), LogisticRegression(max_iter=5000)
         ),
@@ -213,7 +240,7 @@ def methods(quick, epochs, seed):
     return models
 
 
-def run(model, name, X_train, y_train, X_test, y_test):
+def run(model, name, X_train, y_train, X_test, y_test, pos_label=None):
     """Rows of results: one per strategy for ours, one otherwise."""
     start = time.perf_counter()
     model.fit(X_train, y_train)
@@ -225,13 +252,16 @@ def run(model, name, X_train, y_train, X_test, y_test):
             model.set_params(microtsclassifier__strategy=strategy)
         start = time.perf_counter()
         predicted = model.predict(X_test)
+        seconds = time.perf_counter() - start
+        proba = model.predict_proba(X_test) if pos_label is not None else None
+        scores = case_scores(y_test, predicted, proba, model.classes_, pos_label=pos_label)
         rows.append(
             {
                 "method": label,
-                "f1": f1_score(y_test, predicted, average="macro"),
-                "accuracy": accuracy_score(y_test, predicted),
+                **scores,
+                "n_test_cases": len(y_test),
                 "fit_seconds": fit_seconds,
-                "predict_seconds": time.perf_counter() - start,
+                "predict_seconds": seconds,
             }
         )
     return rows
@@ -245,12 +275,13 @@ def ablation_rows(splits, epochs, seed):
             model = MicroTSClassifier(lr=1e-3, max_epochs=epochs, random_state=seed, **params)
             model.fit(X_train, y_train)
             predicted = model.predict(X_test)  # the ablation's own strategy where it fixes one
+            scores = case_scores(y_test, predicted, pos_label=POS_LABELS.get(dataset))
             rows.append(
                 {
                     "dataset": dataset,
                     "split": split,
                     "ablation": name,
-                    "f1": f1_score(y_test, predicted, average="macro"),
+                    "f1": scores[primary_metric(dataset)],
                 }
             )
     return pd.DataFrame(rows)
@@ -259,38 +290,53 @@ def ablation_rows(splits, epochs, seed):
 # -- outputs ----------------------------------------------------------------------------------
 
 
+# Column names and headers, the dataset's primary metric first.
+BINARY_METRICS = SCORE_NAMES
+MULTICLASS_METRICS = {name: SCORE_NAMES[name] for name in ("accuracy", "f1_macro")}
+
+
+def dataset_metrics(dataset):
+    return BINARY_METRICS if dataset in POS_LABELS else MULTICLASS_METRICS
+
+
+def primary_metric(dataset):
+    return next(iter(dataset_metrics(dataset)))
+
+
 def markdown_table(results):
-    summary = results.groupby(["dataset", "method"], sort=False).agg(
-        f1_mean=("f1", "mean"),
-        f1_std=("f1", "std"),
-        acc_mean=("accuracy", "mean"),
-        acc_std=("accuracy", "std"),
-        fit=("fit_seconds", "mean"),
-        predict=("predict_seconds", "mean"),
-        runs=("f1", "size"),
-    )
-    datasets = list(dict.fromkeys(results["dataset"]))
-    header = "| method | " + " | ".join(f"{d} F1 | {d} acc" for d in datasets) + " |"
-    lines = [header, "|---|" + "---:|---:|" * len(datasets)]
-    for method in dict.fromkeys(results["method"]):
-        cells = []
-        for dataset in datasets:
-            if (dataset, method) not in summary.index:
-                cells += ["", ""]
+    """One table per dataset (methods by scores, mean ± std over splits), then timings."""
+    lines = []
+    spread = lambda s: "" if np.isnan(s) else f" ± {s:.3f}"  # noqa: E731
+    for dataset, rows in results.groupby("dataset", sort=False):
+        metrics = dataset_metrics(dataset)
+        positive = f" (positive class: {POS_LABELS[dataset]})" if dataset in POS_LABELS else ""
+        n_test = rows.groupby("split")["n_test_cases"].first()
+        lines += [
+            f"### {dataset}{positive}",
+            "",
+            f"{len(n_test)} split(s), {int(n_test.sum())} test cases in all "
+            f"({int(n_test.min())}-{int(n_test.max())} per split); case level.",
+            "",
+            "| method | " + " | ".join(metrics.values()) + " |",
+            "|---|" + "---:|" * len(metrics),
+        ]
+        for method, scores in rows.groupby("method", sort=False):
+            if scores[list(metrics)].isna().all().all():
+                lines.append(f"| {method} | " + " | ".join(["failed"] * len(metrics)) + " |")
                 continue
-            row = summary.loc[(dataset, method)]
-            spread = lambda s: "" if np.isnan(s) else f" ± {s:.3f}"  # noqa: E731
-            cells += [
-                f"{row.f1_mean:.3f}{spread(row.f1_std)}",
-                f"{row.acc_mean:.3f}{spread(row.acc_std)}",
-            ]
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines += ["", "Mean seconds per run (fit / predict):", ""]
+            cells = [f"{scores[m].mean():.3f}{spread(scores[m].std())}" for m in metrics]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    summary = results.groupby(["dataset", "method"], sort=False).agg(
+        fit=("fit_seconds", "mean"), predict=("predict_seconds", "mean"), runs=("method", "size")
+    )
+    lines += ["Mean seconds per run (fit / predict):", ""]
     lines += ["| dataset | method | fit s | predict s | runs |", "|---|---|---:|---:|---:|"]
     for (dataset, method), row in summary.iterrows():
         lines.append(
             f"| {dataset} | {method} | {row.fit:.1f} | {row.predict:.2f} | {int(row.runs)} |"
         )
+    datasets = list(dict.fromkeys(results["dataset"]))
     references = [(d, r) for d, r in REFERENCES.items() if d in datasets]
     if references:
         lines += ["", "Published reference numbers:", ""]
@@ -310,12 +356,13 @@ def plots(results, ablations, out):
         1, len(datasets), figsize=(6 * len(datasets), 5), squeeze=False, sharey=True
     )
     for ax, dataset in zip(axes[0], datasets, strict=True):
-        scores = results[results["dataset"] == dataset].groupby("method", sort=False)["f1"]
+        metric = primary_metric(dataset)
+        scores = results[results["dataset"] == dataset].groupby("method", sort=False)[metric]
         means, stds = scores.mean(), scores.std().fillna(0.0)
         colors = ["tab:orange" if m.startswith("MicroTS") else "tab:blue" for m in means.index]
         ax.barh(means.index, means.values, xerr=stds.values, color=colors)
         ax.set_title(dataset)
-        ax.set_xlabel("F1 (macro)")
+        ax.set_xlabel(dataset_metrics(dataset)[metric])
         ax.set_xlim(0, 1)
         ax.invert_yaxis()
     fig.tight_layout()
@@ -332,7 +379,7 @@ def plots(results, ablations, out):
         fig, ax = plt.subplots(figsize=(7, 3.5))
         ax.bar(mean.index, mean.values, color="tab:red")
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_ylabel("F1 drop vs full model (points)")
+        ax.set_ylabel("primary score drop vs full model (points)")
         ax.set_title("Ablations (Fig. 4): " + ", ".join(dict.fromkeys(drops["dataset"])))
         plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
         fig.tight_layout()
@@ -348,6 +395,9 @@ def main():
     parser.add_argument("--order-col", default="order")
     parser.add_argument("--label-col", default="label")
     parser.add_argument("--split-col", help="column with train/test per case (else 5-fold CV)")
+    parser.add_argument(
+        "--pos-label", help="positive class of a two-class --data table (its F1 comes first)"
+    )
     parser.add_argument("--no-defaults", action="store_true", help="skip the default datasets")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument(
@@ -369,7 +419,13 @@ def main():
     if args.data:
         sources.append(
             user_table(
-                args.data, args.case_col, args.order_col, args.label_col, args.split_col, seeds
+                args.data,
+                args.case_col,
+                args.order_col,
+                args.label_col,
+                args.split_col,
+                seeds,
+                args.pos_label,
             )
         )
     splits = [split for source in sources for split in source]
@@ -380,7 +436,8 @@ def main():
         for name, model in methods(args.quick, epochs, seed).items():
             progress.set_postfix_str(f"{dataset} / {name}")
             try:
-                for row in run(model, name, X_train, y_train, X_test, y_test):
+                pos_label = POS_LABELS.get(dataset)
+                for row in run(model, name, X_train, y_train, X_test, y_test, pos_label):
                     rows.append({"dataset": dataset, "split": split, **row})
             except Exception as exc:  # one method failing on some data must not end the run
                 tqdm.write(f"{name} failed on {dataset} split {split}: {exc!r}")

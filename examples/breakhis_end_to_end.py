@@ -6,7 +6,12 @@ BreakHis end to end: images to patient scores
 From the BreakHis folders to patient-level scores on an official fold: load the cases (one
 patient at one magnification, images in acquisition order), extract EfficientNet-Lite0
 features, de-duplicate, train :class:`~sklearn_microts.MicroTSClassifier` on the fold's
-training patients, score its test patients with every inference strategy.
+training patients, score its test patients with every inference strategy, beside the floor
+every method must beat (each patient's mean frame into a logistic regression).
+
+Scores are patient level. The first is the paper's: F1 with malignant as the positive class;
+macro F1 and balanced accuracy tell whether benign patients are recognised at all (a model
+calling everyone malignant still scores F1 ~0.8 on BreakHis).
 
 BreakHis is for research use only (Spanhol et al., IEEE TBME 2016) and is not shipped with
 the package: point the script to it::
@@ -24,25 +29,36 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sklearn_microts import DedupTransformer, MicroTSClassifier
+from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler
 from sklearn_microts.datasets import load_breakhis
+from sklearn_microts.metrics import SCORE_NAMES, case_scores
 from sklearn_microts.preprocessing import ImageFeatureExtractor
 
 
 def main():
     parser = argparse.ArgumentParser(description="BreakHis end to end with sklearn-microts.")
-    parser.add_argument("root", nargs="?", default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"))
-    parser.add_argument("--fold", type=int, default=1)
-    parser.add_argument("--magnification", type=int, default=200)
     parser.add_argument(
-        "--cache", default=os.path.join(tempfile.gettempdir(), "sklearn_microts_features")
+        "root",
+        nargs="?",
+        default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"),
+        help="BreakHis folder holding BreaKHis_v1/ and mkfold/ "
+        "(default: $SKLEARN_MICROTS_BREAKHIS)",
     )
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fold", type=int, default=1, help="official fold, 1-5")
+    parser.add_argument("--magnification", type=int, default=200, help="40, 100, 200 or 400")
+    parser.add_argument(
+        "--cache",
+        default=os.path.join(tempfile.gettempdir(), "sklearn_microts_features"),
+        help="folder of the feature cache",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random_state of the network")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="training epochs (default: the classifier's)"
+    )
     args = parser.parse_args()
     if not args.root:
         sys.exit("Give the BreakHis folder as an argument or in SKLEARN_MICROTS_BREAKHIS.")
@@ -66,28 +82,37 @@ def main():
     y_train, y_test = bunch.target[train], bunch.target[test]
     pipeline = make_pipeline(
         DedupTransformer(drop_fraction=0.05),  # the paper's 5% on BreakHis
-        MicroTSClassifier(
-            target_length=25, max_epochs=args.epochs, random_state=args.seed, verbose=0
+        # The package's defaults, which nothing here tunes to BreakHis.
+        MicroTSClassifier(random_state=args.seed).set_params(
+            **({"max_epochs": args.epochs} if args.epochs else {})
         ),
     )
     tick = time.perf_counter()
     pipeline.fit(X_train, y_train)
     print(f"training: {time.perf_counter() - tick:.1f} s")
 
+    def row(name, model):
+        proba = model.predict_proba(X_test)
+        scores = case_scores(
+            y_test, model.predict(X_test), proba, model.classes_, pos_label="malignant"
+        )
+        print(f"| {name} | " + " | ".join(f"{scores[m]:.3f}" for m in SCORE_NAMES) + " |")
+
+    print(f"\npatient-level scores on the {len(y_test)} test patients of fold {args.fold}")
+    print("| method | " + " | ".join(SCORE_NAMES.values()) + " | (positive: malignant)")
+    print("|---|" + "---:|" * len(SCORE_NAMES))
     classifier = pipeline.named_steps["microtsclassifier"]
-    print("\npatient-level scores on the test patients")
-    print("| strategy | F1 (macro) | accuracy |")
-    print("|---|---:|---:|")
     for strategy in ("ap", "dtw", "knn", "vote"):
-        classifier.set_params(strategy=strategy)
-        predicted = pipeline.predict(X_test)
-        f1 = f1_score(y_test, predicted, average="macro")
-        accuracy = accuracy_score(y_test, predicted)
-        print(f"| {strategy} | {f1:.3f} | {accuracy:.3f} |")
-    majority = np.full(len(y_test), max(set(y_train), key=list(y_train).count))
+        row(f"MicroTS ({strategy})", pipeline.set_params(microtsclassifier__strategy=strategy))
+    classifier.set_params(strategy="vote")
+    floor = make_pipeline(
+        SequencePooler(statistics=("mean",)), StandardScaler(), LogisticRegression(max_iter=5000)
+    )
+    row("mean pooling + LR (floor)", floor.fit(X_train, y_train))
     print(
-        f"| majority class | {f1_score(y_test, majority, average='macro'):.3f} | "
-        f"{accuracy_score(y_test, majority):.3f} |"
+        "\nThe paper reports F1 0.958 at 200X with all 82 patients; this copy holds 48, so a\n"
+        "fold trains on 29-37 of them, with ImageNet features rather than pathology ones.\n"
+        "See the BreakHis study in the docs for all five folds."
     )
     print(f"\nwall time: {time.perf_counter() - start:.1f} s")
 

@@ -60,6 +60,8 @@ def test_user_table_end_to_end(compare, tmp_path, monkeypatch):
             str(table),
             "--split-col",
             "split",
+            "--pos-label",
+            "malignant",
             "--out",
             str(out),
         ],
@@ -67,9 +69,19 @@ def test_user_table_end_to_end(compare, tmp_path, monkeypatch):
     monkeypatch.setattr(compare, "methods", _fast_methods(compare))
     compare.main()
     results = pd.read_csv(out / "results.csv")
-    assert set(results["method"]) >= {"MicroTS (vote)", "MicroTS (knn)", "ABMIL", "mean+max LR"}
-    assert results["f1"].between(0, 1).all()
-    assert "| MicroTS (ap) |" in (out / "table.md").read_text()
+    assert set(results["method"]) >= {
+        "MicroTS (vote)",
+        "MicroTS (knn)",
+        "ABMIL",
+        "mean LR (floor)",
+    }
+    for metric in ("f1_pos", "f1_macro", "balanced_accuracy", "roc_auc", "accuracy"):
+        assert results[metric].between(0, 1).all(), metric
+    assert (results["n_test_cases"] == 10).all()
+    table = (out / "table.md").read_text()
+    assert "positive class: malignant" in table
+    assert "| method | F1 (positive class) | macro F1 | balanced accuracy | ROC AUC |" in table
+    assert "| MicroTS (ap) |" in table
     assert (out / "compare.png").stat().st_size > 0
     assert (out / "ablation.png").stat().st_size > 0
 
@@ -78,7 +90,7 @@ def _fast_methods(compare):
     full = compare.methods
 
     def methods(quick, epochs, seed):
-        keep = ("MicroTS", "ABMIL", "mean+max LR", "1-NN DTW")
+        keep = ("MicroTS", "ABMIL", "mean LR (floor)", "1-NN DTW")
         return {k: v for k, v in full(quick, 2, seed).items() if k in keep}
 
     return methods

@@ -24,8 +24,11 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         batch_size=16,
         lr=1e-3,
         weight_decay=0.0,
-        validation_fraction=0.15,
+        validation_fraction="auto",
         patience=10,
+        standardize=True,
+        class_weight=None,
+        frame_dropout=0.0,
         device="auto",
         random_state=None,
         verbose=0,
@@ -40,6 +43,9 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.standardize = standardize
+        self.class_weight = class_weight
+        self.frame_dropout = frame_dropout
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

@@ -46,8 +46,11 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         batch_size=16,
         lr=1e-4,
         weight_decay=0.0,
-        validation_fraction=0.15,
+        validation_fraction="auto",
         patience=10,
+        standardize=True,
+        class_weight=None,
+        frame_dropout=0.0,
         device="auto",
         random_state=None,
         verbose=0,
@@ -63,6 +66,9 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.standardize = standardize
+        self.class_weight = class_weight
+        self.frame_dropout = frame_dropout
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

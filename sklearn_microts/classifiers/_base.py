@@ -11,21 +11,29 @@ from abc import abstractmethod
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
+from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
 
-from ..nn import CrossEntropyLoss, SequenceDataset, pad_collate
+from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_collate
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._validation import check_int_param, check_real_param, validate_sequence_data
+from ..utils._validation import (
+    check_int_param,
+    check_option,
+    check_real_param,
+    validate_sequence_data,
+)
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
+# validation_fraction="auto": this share, when it holds out at least this many cases.
+AUTO_VALIDATION_FRACTION, MIN_VALIDATION_CASES = 0.15, 30
 
 # The training parameters and fitted attributes every neural classifier documents; each
 # class fills in its learning rate, optimizer, weight decay and what ``history_`` holds.
@@ -37,10 +45,23 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         Learning rate of {optimizer}.
     weight_decay : float, default={weight_decay}
         Weight decay of the optimizer.
-    validation_fraction : float, default=0.15
+    validation_fraction : float or "auto", default="auto"
         Share of the training cases held out (stratified) to monitor ``valid_loss``.
+        ``"auto"`` holds out 15% when that makes at least 30 cases, and nothing otherwise:
+        early stopping on a handful of cases follows noise, not the model.
     patience : int or None, default=10
         Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
+        Needs a validation split.
+    standardize : bool, default=True
+        Centre and scale every feature with the mean and standard deviation of the training
+        frames, inside the estimator (``scaler_``), so that features of any scale train alike.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
+        of its share of the training cases.
+    frame_dropout : float, default=0.0
+        Training augmentation: each frame of a training case is left out with this
+        probability at every epoch (at least one frame is kept), so the network cannot rely
+        on any single frame. Frames keep their order.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available; the device used is ``device_``.
     random_state : int, RandomState instance or None, default=None
@@ -58,6 +79,8 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         {history}
     device_ : str
         Device the network was trained on.
+    scaler_ : sklearn.preprocessing.StandardScaler or None
+        The frame standardisation learned in ``fit`` (``None`` with ``standardize=False``).
     n_features_in_ : int
         Features per frame.
 """
@@ -118,6 +141,8 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
                 f"{self.classes_[0]!r}."
             )
         labels = self._label_encoder.transform(y)
+        self.scaler_ = StandardScaler().fit(frames) if self.standardize else None
+        frames = self._standardized(frames)
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         torch.manual_seed(seed)
@@ -188,13 +213,45 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             check_int_param(self.patience, "patience")
         check_real_param(self.lr, "lr", min_val=0, include_boundaries="neither")
         check_real_param(self.weight_decay, "weight_decay", min_val=0)
+        if not (isinstance(self.validation_fraction, str) and self.validation_fraction == "auto"):
+            check_real_param(
+                self.validation_fraction,
+                "validation_fraction",
+                min_val=0,
+                max_val=1,
+                include_boundaries="left",
+            )
         check_real_param(
-            self.validation_fraction,
-            "validation_fraction",
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
+            self.frame_dropout, "frame_dropout", min_val=0, max_val=1, include_boundaries="left"
         )
+        if not isinstance(self.standardize, bool | np.bool_):
+            raise TypeError(f"standardize must be True or False, got {self.standardize!r}.")
+        if not (self.class_weight is None or isinstance(self.class_weight, dict)):
+            check_option(self.class_weight, "class_weight", {"balanced"})
+
+    def _standardized(self, frames):
+        return frames if self.scaler_ is None else self.scaler_.transform(frames)
+
+    def _validation_share(self, n_cases):
+        if self.validation_fraction != "auto":
+            return self.validation_fraction
+        enough = AUTO_VALIDATION_FRACTION * n_cases >= MIN_VALIDATION_CASES
+        return AUTO_VALIDATION_FRACTION if enough else 0.0
+
+    def _class_weights(self, labels):
+        """One weight per encoded class, or None; errors name labels ``y`` does not hold."""
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, dict):
+            unseen = set(self.class_weight) - set(self.classes_.tolist())
+            if unseen:
+                raise ValueError(
+                    f"class_weight names labels that y does not hold: {sorted(unseen)!r}."
+                )
+        weights = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[labels]
+        )
+        return weights.tolist()
 
     # -- machinery ----------------------------------------------------------------------------
 
@@ -214,12 +271,11 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             for term in self._loss_terms
         ]
         train_split = None
-        if self.validation_fraction > 0:
+        share = self._validation_share(len(labels))
+        if share > 0:
             counts = np.bincount(labels)
-            stratified = counts.min() >= 2 and self.validation_fraction * len(labels) >= len(
-                counts
-            )
-            train_split = ValidSplit(self.validation_fraction, stratified, random_state=seed)
+            stratified = counts.min() >= 2 and share * len(labels) >= len(counts)
+            train_split = ValidSplit(share, stratified, random_state=seed)
             callbacks += [
                 (f"valid_{term}", PassthroughScoring(f"valid_{term}")) for term in self._loss_terms
             ]
@@ -236,13 +292,14 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
-            iterator_train__collate_fn=pad_collate,
+            iterator_train__collate_fn=FrameDropoutCollate(self.frame_dropout, seed),
             iterator_valid__collate_fn=pad_collate,
             train_split=train_split,
             callbacks=callbacks,
             device=self.device_,
             verbose=int(self.verbose),
             **{f"module__{k}": v for k, v in self._module_params(n_features, n_classes).items()},
+            criterion__class_weight=self._class_weights(labels),
             **{f"criterion__{k}": v for k, v in self._criterion_params(n_classes).items()},
         )
 
@@ -250,7 +307,7 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
         """Network outputs of every batch of cases ``X`` (padded per batch), and lengths."""
         check_is_fitted(self)
         frames, lengths = validate_sequence_data(self, X, reset=False)
-        return self._forward_frames(frames, lengths)
+        return self._forward_frames(self._standardized(frames), lengths)
 
     def _forward_frames(self, frames, lengths):
         # Our own loop rather than skorch's forward_iter: an ablated branch outputs None,

@@ -35,6 +35,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Width of the gated attention pooling.
     dropout : float, default=0.1
         Dropout in the attention blocks.
+    input_dropout : float, default=0.0
+        Dropout on the input features during training.
     wavelet : str or None, default="haar"
         Wavelet of the stable/rapid split; ``None`` skips cross-attention (ablation i).
     wavelet_level : int, default=1
@@ -101,6 +103,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         head_hidden=192,
         pool_hidden=128,
         dropout=0.1,
+        input_dropout=0.0,
         wavelet="haar",
         wavelet_level=1,
         target="implicit",
@@ -119,8 +122,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
         batch_size=16,
         lr=1e-4,
         weight_decay=0.0,
-        validation_fraction=0.15,
+        validation_fraction="auto",
         patience=10,
+        standardize=True,
+        class_weight=None,
+        frame_dropout=0.0,
         device="auto",
         random_state=None,
         verbose=0,
@@ -131,6 +137,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.head_hidden = head_hidden
         self.pool_hidden = pool_hidden
         self.dropout = dropout
+        self.input_dropout = input_dropout
         self.wavelet = wavelet
         self.wavelet_level = wavelet_level
         self.target = target
@@ -151,6 +158,9 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.standardize = standardize
+        self.class_weight = class_weight
+        self.frame_dropout = frame_dropout
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -169,7 +179,10 @@ class MicroTSClassifier(BaseSequenceClassifier):
             raise ValueError(
                 f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
             )
-        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+        for name in ("dropout", "input_dropout"):
+            check_real_param(
+                getattr(self, name), name, min_val=0, max_val=1, include_boundaries="left"
+            )
         check_real_param(self.gamma, "gamma", min_val=0, include_boundaries="neither")
         for name in ("lambda_dtw", "lambda_ap", "lambda_align"):
             check_real_param(getattr(self, name), name, min_val=0)
@@ -200,6 +213,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
             "head_hidden": self.head_hidden,
             "pool_hidden": self.pool_hidden,
             "dropout": self.dropout,
+            "input_dropout": self.input_dropout,
             "attention": self.attention,
             "cross_attention": self.wavelet is not None,
             "pooling": self.pooling,

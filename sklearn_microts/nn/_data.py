@@ -80,3 +80,36 @@ def _padded(frames, lengths):
     for i, case in enumerate(frames):
         out[i, : lengths[i]] = case
     return torch.from_numpy(out)
+
+
+class FrameDropoutCollate:
+    """The training collate: leave each frame out with probability ``rate``, then pad.
+
+    An augmentation for weakly labelled cases: the label must survive the loss of any
+    frame, so the network cannot memorise a case by one frame. At least one frame of each
+    case is kept (a random one when all would go), and frames keep their order. With
+    ``rate=0`` it is :func:`pad_collate`.
+
+    Parameters
+    ----------
+    rate : float
+        Probability that a frame is left out, in [0, 1).
+    random_state : int
+        Seed of the frames left out; the draws advance from batch to batch.
+    """
+
+    def __init__(self, rate, random_state):
+        self.rate = rate
+        self.rng = np.random.default_rng(random_state)
+
+    def __call__(self, batch):
+        if self.rate:
+            batch = [(self._kept_frames(case), label) for case, label in batch]
+        return pad_collate(batch)
+
+    def _kept_frames(self, case):
+        n = len(next(iter(case.values())))
+        keep = self.rng.random(n) >= self.rate
+        if not keep.any():
+            keep[self.rng.integers(n)] = True
+        return {name: values[keep] for name, values in case.items()}

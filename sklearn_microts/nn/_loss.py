@@ -18,7 +18,8 @@ class MicroTSLoss(nn.Module):
       most confident frames agree with the pooled prediction.
 
     Terms of a removed branch (``frame_logits`` or ``case_logits`` is ``None``) and terms
-    weighted 0 are skipped.
+    weighted 0 are skipped. With ``class_weight`` (one weight per class), every term is a
+    mean over the cases weighted by their class.
     ``forward`` returns a dict with ``"loss"`` and each computed term.
     """
 
@@ -33,6 +34,7 @@ class MicroTSLoss(nn.Module):
         lambda_dtw=1.0,
         lambda_ap=10.0,
         lambda_align=10.0,
+        class_weight=None,
     ):
         super().__init__()
         self.n_classes, self.target, self.reference, self.gamma = (
@@ -43,6 +45,7 @@ class MicroTSLoss(nn.Module):
         )
         self.weights = {"dtw": lambda_dtw, "ap": lambda_ap, "align": lambda_align}
         self.register_buffer("targets", target_sequences(n_classes, target_length, target))
+        self.register_buffer("class_weight", _as_weights(class_weight, n_classes))
 
     def forward(self, outputs, labels, mask):
         frame_logits, case_logits, _ = outputs
@@ -53,11 +56,12 @@ class MicroTSLoss(nn.Module):
             if self.weights["dtw"]:
                 terms["dtw"] = self._dtw_term(frame_proba, labels, mask)
         if case_logits is not None and self.weights["ap"]:
-            terms["ap"] = F.cross_entropy(case_logits, labels)
+            terms["ap"] = F.cross_entropy(case_logits, labels, weight=self.class_weight)
         if frame_logits is not None and case_logits is not None and self.weights["align"]:
             peak = frame_proba.masked_fill(~mask[..., None], 0.0).amax(dim=1)
             peak = peak / peak.sum(dim=1, keepdim=True)
-            terms["align"] = (peak - torch.softmax(case_logits, dim=-1)).abs().sum(1).mean()
+            per_case = (peak - torch.softmax(case_logits, dim=-1)).abs().sum(1)
+            terms["align"] = _weighted_mean(per_case, labels, self.class_weight)
         terms["loss"] = sum(self.weights[name] * value for name, value in terms.items())
         return terms
 
@@ -72,11 +76,39 @@ class MicroTSLoss(nn.Module):
                 ).to(frame_proba.device, frame_proba.dtype)
                 reference = soft_dtw(ideal, targets, gamma=self.gamma, x_lengths=lengths)
             value = (value - reference).abs()
-        return value.mean()
+        return _weighted_mean(value, labels, self.class_weight)
 
 
 class CrossEntropyLoss(nn.Module):
-    """Cross-entropy of the case logits, with the interface of :class:`MicroTSLoss`."""
+    """Cross-entropy of the case logits, with the interface of :class:`MicroTSLoss`.
+
+    Parameters
+    ----------
+    class_weight : sequence of float or None, default=None
+        One weight per class, as in :func:`torch.nn.functional.cross_entropy`.
+    """
+
+    def __init__(self, *, class_weight=None):
+        super().__init__()
+        self.register_buffer("class_weight", _as_weights(class_weight))
 
     def forward(self, outputs, labels, mask):
-        return {"loss": F.cross_entropy(outputs[0], labels)}
+        return {"loss": F.cross_entropy(outputs[0], labels, weight=self.class_weight)}
+
+
+def _as_weights(class_weight, n_classes=None):
+    if class_weight is None:
+        return None
+    weights = torch.as_tensor(class_weight, dtype=torch.float32)
+    if n_classes is not None and weights.shape != (n_classes,):
+        raise ValueError(f"class_weight needs {n_classes} weights, got {tuple(weights.shape)}.")
+    return weights
+
+
+def _weighted_mean(values, labels, class_weight):
+    """The mean of per-case ``values``, each case weighted by its class (the weighted mean
+    of :func:`torch.nn.functional.cross_entropy`)."""
+    if class_weight is None:
+        return values.mean()
+    weights = class_weight.to(values.dtype)[labels]
+    return (values * weights).sum() / weights.sum()

@@ -24,6 +24,8 @@ class MicroTSModule(nn.Module):
         Width of the gated attention pooling.
     dropout : float
         Dropout in the attention blocks.
+    input_dropout : float
+        Dropout on the input features of ``x``, ``stable`` and ``rapid`` (training only).
     attention : bool
         Build the self- and cross-attention branch (ablation v removes it).
     cross_attention : bool
@@ -47,11 +49,13 @@ class MicroTSModule(nn.Module):
         head_hidden=192,
         pool_hidden=128,
         dropout=0.1,
+        input_dropout=0.0,
         attention=True,
         cross_attention=True,
         pooling=True,
     ):
         super().__init__()
+        self.input_dropout = nn.Dropout(input_dropout)
         self.embed = nn.Linear(n_features, d_model)  # shared by X, X_stb and X_rpd
         self.head = nn.Sequential(  # f_theta, shared by frames and the pooled case
             nn.Linear(d_model, head_hidden), nn.ReLU(), nn.Linear(head_hidden, n_classes)
@@ -69,6 +73,7 @@ class MicroTSModule(nn.Module):
         self.pooling = GatedAttentionPooling(d_model, pool_hidden) if pooling else None
 
     def forward(self, x, stable, rapid, mask):
+        x, stable, rapid = (self.input_dropout(part) for part in (x, stable, rapid))
         embedded = self.embed(x)
         frame_logits = case_logits = weights = None
         if self.self_attention is not None:
