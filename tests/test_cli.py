@@ -202,7 +202,10 @@ def test_report_links_only_existing_files_least_confident_first(lab, capsys):
     reason="no headless browser installed",
 )
 def test_report_renders_in_a_headless_browser(lab, capsys):
-    out = _report(lab, capsys, lab["tmp"] / "f.csv")
+    # Unlabelled cases, as a lab's new slides are: no label column, no "wrong" count.
+    unlabelled = lab["tmp"] / "unlabelled.csv"
+    pandas.read_csv(lab["tmp"] / "f.csv").drop(columns="label").to_csv(unlabelled, index=False)
+    out = _report(lab, capsys, unlabelled)
     browser = next(
         shutil.which(n)
         for n in ("chromium", "chromium-browser", "google-chrome")
@@ -224,6 +227,9 @@ def test_report_renders_in_a_headless_browser(lab, capsys):
     ).stdout
     assert dom.count('<tr class="case') == 12
     assert 'data-sortable="yes"' in dom  # the page's script ran
+    assert "<th" in dom
+    assert ">label<" not in dom
+    assert "wrong (in red)" not in dom
 
 
 @pytest.mark.parametrize(
