@@ -133,6 +133,7 @@ def test_nan_allowed_when_asked():
         ([np.ones((2, 2)) * 1j], ValueError, "Complex data not supported"),
         ([np.ones((2, 0))], ValueError, "0 feature"),
         (np.full((2, 3, 2), np.nan), ValueError, "case 0 has no frames"),
+        (np.empty((2, 0, 3)), ValueError, "case 0 has no frames"),
         ([[1.0, 2.0], [3.0]], ValueError, "1-D rows of different sizes"),
         ([[[1.0, 2.0], [3.0]], [[1.0, 2.0]]], ValueError, "case 0 is not a rectangular"),
         ([[[1.0, 2.0]], [[1.0, 2.0], [3.0]]], ValueError, "case 1 is not a rectangular"),

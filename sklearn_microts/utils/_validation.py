@@ -218,6 +218,8 @@ def _frames_from_array(X, dtypes, input_name):
         raise ValueError(f"{input_name} contains no cases: at least one is required.")
     if X.shape[2] == 0:
         raise ValueError(_no_features_message(input_name, X.shape))
+    if X.shape[1] == 0:
+        raise ValueError(f"{input_name} case 0 has no frames (shape {X.shape}).")
     # Trailing frames that are all NaN are padding; the case ends after its last real frame.
     is_padding = np.isnan(X).all(axis=2) if X.dtype.kind == "f" else np.zeros(X.shape[:2], bool)
     lengths = X.shape[1] - np.argmin(is_padding[:, ::-1], axis=1)
