@@ -106,12 +106,12 @@ def generated(seeds):
         yield "generated", seed, X[:200], y[:200], X[200:], y[200:]
 
 
-def breakhis(root, cache):
+def breakhis(root, cache, magnifications=None):
     from sklearn_microts.preprocessing import ImageFeatureExtractor
 
     extractor = ImageFeatureExtractor(cache=cache, verbose=1).fit()
-    every = load_breakhis(root, magnification=None)
-    for magnification in sorted(set(every.magnification.tolist())):
+    present = set(load_breakhis(root, magnification=None).magnification.tolist())
+    for magnification in sorted(present if magnifications is None else magnifications):
         for fold in range(1, 6):
             bunch = load_breakhis(root, magnification=magnification, fold=fold)
             train, test = bunch.group == "train", bunch.group == "test"
@@ -201,13 +201,18 @@ def mean_pooling_floor():
     )
 
 
+def epochs_param(epochs):
+    """Every neural model trains at its defaults, but for the epochs of a quick run."""
+    return {} if epochs is None else {"max_epochs": epochs}
+
+
 def methods(quick, epochs, seed):
     """name -> unfitted model; ours is a pipeline whose strategies are read after one fit."""
-    train = {"max_epochs": epochs, "random_state": seed}
+    train = {"random_state": seed, **epochs_param(epochs)}
     models = {
         "MicroTS": make_pipeline(
             DedupTransformer(drop_fraction=0.05),
-            MicroTSClassifier(lr=1e-3, target_length=25, **train),
+            MicroTSClassifier(**train),
         ),
         "LSTM": LSTMClassifier(**train),
         "GRU": GRUClassifier(**train),
@@ -272,7 +277,7 @@ def ablation_rows(splits, epochs, seed):
     rows = []
     for dataset, split, X_train, y_train, X_test, y_test in splits:
         for name, params in {"full model": {}, **ABLATIONS}.items():
-            model = MicroTSClassifier(lr=1e-3, max_epochs=epochs, random_state=seed, **params)
+            model = MicroTSClassifier(random_state=seed, **epochs_param(epochs), **params)
             model.fit(X_train, y_train)
             predicted = model.predict(X_test)  # the ablation's own strategy where it fixes one
             scores = case_scores(y_test, predicted, pos_label=POS_LABELS.get(dataset))
@@ -390,6 +395,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs, seeds and peers")
     parser.add_argument("--breakhis", help="BreakHis folder (adds it to the datasets)")
+    parser.add_argument(
+        "--magnification",
+        type=int,
+        action="append",
+        help="BreakHis magnification to run (repeatable; default: every one present)",
+    )
     parser.add_argument("--data", help="a CSV/parquet table, one row per frame")
     parser.add_argument("--case-col", default="case")
     parser.add_argument("--order-col", default="order")
@@ -406,7 +417,7 @@ def main():
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
     seeds = [0] if args.quick else [0, 1, 2]
-    epochs = 15 if args.quick else 60
+    epochs = 15 if args.quick else None  # None: each estimator's own max_epochs
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -415,7 +426,7 @@ def main():
     if not args.no_defaults:
         sources += [japanese_vowels(seeds), generated(seeds)]
     if args.breakhis:
-        sources.append(breakhis(args.breakhis, args.cache))
+        sources.append(breakhis(args.breakhis, args.cache, args.magnification))
     if args.data:
         sources.append(
             user_table(

@@ -4,8 +4,11 @@ class weights, frame dropout, input dropout and the validation rule."""
 import numpy as np
 import pytest
 import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sklearn_microts import MicroTSClassifier
+from sklearn_microts import MicroTSClassifier, SequencePooler
 from sklearn_microts.baselines import ABMILClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.nn import FrameDropoutCollate, MicroTSLoss, MicroTSModule, pad_collate
@@ -151,3 +154,27 @@ def test_bad_recipe_parameters(params, message):
     X, y = _data(n_cases=10)
     with pytest.raises((ValueError, TypeError), match=message):
         MicroTSClassifier(**{**SMALL, **params}).fit(X, y)
+
+
+def test_thirty_training_cases_are_enough_to_beat_mean_pooling():
+    # A weak, late signal (15% of regions carry the class) and 30 training cases, as with
+    # BreakHis' 29-37 training patients. Measured with the package's recipe (narrowed only
+    # for speed) on this data: mean pooling + LR 0.78; attention pooling 0.90 for
+    # random_state 0 and 1. On such small generated data dtw, knn and vote do not beat the
+    # floor (0.73-0.76): the docs say so.
+    X, y = make_microscopy_sequences(
+        n_cases=230,
+        n_features=16,
+        class_sep=4.0,
+        signal_probability=0.15,
+        min_length=20,
+        max_length=60,
+        random_state=2,
+    )
+    floor = make_pipeline(
+        SequencePooler(statistics=("mean",)), StandardScaler(), LogisticRegression(max_iter=2000)
+    )
+    floor_score = floor.fit(X[:30], y[:30]).score(X[30:], y[30:])
+    narrow = {"d_model": 32, "n_heads": 2, "mlp_dim": 64, "head_hidden": 32, "pool_hidden": 32}
+    clf = MicroTSClassifier(**narrow, strategy="ap", random_state=0).fit(X[:30], y[:30])
+    assert clf.score(X[30:], y[30:]) >= floor_score + 0.05

@@ -27,7 +27,7 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         validation_fraction="auto",
         patience=10,
         standardize=True,
-        class_weight=None,
+        class_weight="balanced",
         frame_dropout=0.0,
         device="auto",
         random_state=None,

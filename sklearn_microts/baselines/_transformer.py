@@ -49,7 +49,7 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         validation_fraction="auto",
         patience=10,
         standardize=True,
-        class_weight=None,
+        class_weight="balanced",
         frame_dropout=0.0,
         device="auto",
         random_state=None,

@@ -55,9 +55,10 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
     standardize : bool, default=True
         Centre and scale every feature with the mean and standard deviation of the training
         frames, inside the estimator (``scaler_``), so that features of any scale train alike.
-    class_weight : dict, "balanced" or None, default=None
+    class_weight : dict, "balanced" or None, default="balanced"
         Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
-        of its share of the training cases.
+        of its share of the training cases, so that a minority class (benign patients, say)
+        is not traded for accuracy on the majority; ``None`` weighs every case alike.
     frame_dropout : float, default=0.0
         Training augmentation: each frame of a training case is left out with this
         probability at every epoch (at least one frame is kept), so the network cannot rely

@@ -70,7 +70,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         time, like ``strategy``.
 """
         + TRAINING_PARAMETERS_DOC.format(
-            lr="1e-4",
+            lr="1e-3",
             optimizer="Adam",
             weight_decay="0.0",
             history=(
@@ -120,12 +120,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         knn_reference_size=None,
         max_epochs=100,
         batch_size=16,
-        lr=1e-4,
+        lr=1e-3,
         weight_decay=0.0,
         validation_fraction="auto",
         patience=10,
         standardize=True,
-        class_weight=None,
+        class_weight="balanced",
         frame_dropout=0.0,
         device="auto",
         random_state=None,
