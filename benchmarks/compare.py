@@ -410,6 +410,12 @@ def main():
         "--pos-label", help="positive class of a two-class --data table (its F1 comes first)"
     )
     parser.add_argument("--no-defaults", action="store_true", help="skip the default datasets")
+    parser.add_argument(
+        "--method",
+        action="append",
+        help="run only this method, by its name in the table (repeatable; default: all)",
+    )
+    parser.add_argument("--no-ablations", action="store_true", help="skip the ablations (Fig. 4)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument(
         "--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts")
@@ -441,10 +447,18 @@ def main():
         )
     splits = [split for source in sources for split in source]
     rows = []
-    progress = tqdm(total=len(splits) * len(methods(args.quick, epochs, 0)), desc="runs")
+
+    def chosen(seed):
+        every = methods(args.quick, epochs, seed)
+        unknown = set(args.method or ()) - set(every)
+        if unknown:
+            parser.error(f"unknown --method {sorted(unknown)}; choose from {sorted(every)}")
+        return {k: v for k, v in every.items() if not args.method or k in args.method}
+
+    progress = tqdm(total=len(splits) * len(chosen(0)), desc="runs")
     for dataset, split, X_train, y_train, X_test, y_test in splits:
         seed = split if isinstance(split, int) else 0
-        for name, model in methods(args.quick, epochs, seed).items():
+        for name, model in chosen(seed).items():
             progress.set_postfix_str(f"{dataset} / {name}")
             try:
                 pos_label = POS_LABELS.get(dataset)
@@ -460,9 +474,12 @@ def main():
     results = pd.DataFrame(rows)
     results.to_csv(out / "results.csv", index=False)
 
-    ablation_splits = [s for s in splits if s[0] in ("generated",) or args.no_defaults][:3]
-    ablations = ablation_rows(ablation_splits[:1] if args.quick else ablation_splits, epochs, 0)
-    ablations.to_csv(out / "ablations.csv", index=False)
+    ablations = pd.DataFrame()
+    if not args.no_ablations:
+        ablation_splits = [s for s in splits if s[0] in ("generated",) or args.no_defaults][:3]
+        ablation_splits = ablation_splits[:1] if args.quick else ablation_splits
+        ablations = ablation_rows(ablation_splits, epochs, 0)
+        ablations.to_csv(out / "ablations.csv", index=False)
     table = markdown_table(results)
     (out / "table.md").write_text(table + "\n")
     plots(results, ablations, out)
