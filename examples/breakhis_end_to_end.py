@@ -38,6 +38,8 @@ from sklearn_microts.datasets import load_breakhis
 from sklearn_microts.metrics import SCORE_NAMES, case_scores
 from sklearn_microts.preprocessing import ImageFeatureExtractor
 
+SCORES = {**SCORE_NAMES, "f1_pos": "F1 (malignant)"}  # the paper's metric first
+
 
 def main():
     parser = argparse.ArgumentParser(description="BreakHis end to end with sklearn-microts.")
@@ -96,11 +98,11 @@ def main():
         scores = case_scores(
             y_test, model.predict(X_test), proba, model.classes_, pos_label="malignant"
         )
-        print(f"| {name} | " + " | ".join(f"{scores[m]:.3f}" for m in SCORE_NAMES) + " |")
+        print(f"| {name} | " + " | ".join(f"{scores[m]:.3f}" for m in SCORES) + " |")
 
     print(f"\npatient-level scores on the {len(y_test)} test patients of fold {args.fold}")
-    print("| method | " + " | ".join(SCORE_NAMES.values()) + " | (positive: malignant)")
-    print("|---|" + "---:|" * len(SCORE_NAMES))
+    print("| method | " + " | ".join(SCORES.values()) + " |")
+    print("|---|" + "---:|" * len(SCORES))
     classifier = pipeline.named_steps["microtsclassifier"]
     for strategy in ("ap", "dtw", "knn", "vote"):
         row(f"MicroTS ({strategy})", pipeline.set_params(microtsclassifier__strategy=strategy))
