@@ -29,5 +29,6 @@ def test_breakhis_end_to_end_example(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(sys, "argv", argv)
     runpy.run_path(str(FOLDER / "breakhis_end_to_end.py"), run_name="__main__")
     printed = capsys.readouterr().out
-    assert "| vote |" in printed
+    assert "| MicroTS (vote) |" in printed
+    assert "| mean pooling + LR (floor) |" in printed
     assert "train" in printed

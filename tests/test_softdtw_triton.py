@@ -1,10 +1,9 @@
 """The Triton engine against the compiled CPU engine.
 
 On a machine with CUDA the kernels run on the GPU; elsewhere Triton's interpreter runs the
-same kernels on the CPU (``TRITON_INTERPRET=1``, set here before the kernels are built).
+same kernels on the CPU (``TRITON_INTERPRET=1``, set by ``conftest.py`` before any kernel is
+built).
 """
-
-import os
 
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ import torch
 if torch.cuda.is_available():
     pytest.importorskip("triton", minversion="3.6")  # the oldest the GPU tests passed with
 else:
-    os.environ.setdefault("TRITON_INTERPRET", "1")
     pytest.importorskip("triton", minversion="3.9")  # older interpreters fail under numpy 2
 
 from sklearn_microts.softdtw import cdist_dtw, dtw, soft_dtw, soft_dtw_from_cost

@@ -137,7 +137,7 @@ def test_auto_validation_holds_out_cases_only_where_they_are_enough(n_cases, val
     X, y = _data(n_cases=n_cases, n_features=3)
     clf = MicroTSClassifier(**{**SMALL, "max_epochs": 1}).fit(X, y)
     assert ("valid_loss" in clf.history_[-1]) is validated
-    fixed = MicroTSClassifier(**{**SMALL, "max_epochs": 1}, validation_fraction=0.2).fit(X, y)
+    fixed = MicroTSClassifier(**{**SMALL, "max_epochs": 1, "validation_fraction": 0.2}).fit(X, y)
     assert "valid_loss" in fixed.history_[-1]
 
 
