@@ -275,8 +275,11 @@ def run(model, name, X_train, y_train, X_test, y_test, pos_label=None):
 def ablation_rows(splits, epochs, seed):
     """Vote F1 of the full model and of each ablation (METHOD.md section 7)."""
     rows = []
+    variants = {"full model": {}, **ABLATIONS}
+    progress = tqdm(total=len(splits) * len(variants), desc="ablations")
     for dataset, split, X_train, y_train, X_test, y_test in splits:
-        for name, params in {"full model": {}, **ABLATIONS}.items():
+        for name, params in variants.items():
+            progress.set_postfix_str(f"{dataset} / {name}")
             model = MicroTSClassifier(random_state=seed, **epochs_param(epochs), **params)
             model.fit(X_train, y_train)
             predicted = model.predict(X_test)  # the ablation's own strategy where it fixes one
@@ -289,6 +292,8 @@ def ablation_rows(splits, epochs, seed):
                     "f1": scores[primary_metric(dataset)],
                 }
             )
+            progress.update()
+    progress.close()
     return pd.DataFrame(rows)
 
 
@@ -351,44 +356,93 @@ def markdown_table(results):
 
 
 def plots(results, ablations, out):
+    """``compare.png``: each dataset's primary score per method (mean, std as error bars,
+    the value written beside it), the axis zoomed on the scores' range; ``ablation.png``:
+    the drop of each ablation, a zero drop marked as well."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     datasets = list(dict.fromkeys(results["dataset"]))
+    n_methods = results["method"].nunique()
     fig, axes = plt.subplots(
-        1, len(datasets), figsize=(6 * len(datasets), 5), squeeze=False, sharey=True
+        1, len(datasets), figsize=(6.5 * len(datasets), 0.35 * n_methods + 2), squeeze=False
     )
     for ax, dataset in zip(axes[0], datasets, strict=True):
         metric = primary_metric(dataset)
         scores = results[results["dataset"] == dataset].groupby("method", sort=False)[metric]
-        means, stds = scores.mean(), scores.std().fillna(0.0)
+        means, stds = scores.mean().dropna(), scores.std().fillna(0.0)
+        stds = stds.reindex(means.index)
         colors = ["tab:orange" if m.startswith("MicroTS") else "tab:blue" for m in means.index]
-        ax.barh(means.index, means.values, xerr=stds.values, color=colors)
-        ax.set_title(dataset)
-        ax.set_xlabel(dataset_metrics(dataset)[metric])
-        ax.set_xlim(0, 1)
+        ax.barh(means.index, means.values, xerr=stds.values, color=colors, capsize=2)
+        for y, (mean, std) in enumerate(zip(means.values, stds.values, strict=True)):
+            ax.text(min(mean + std, 1.0) + 0.005, y, f"{mean:.3f}", va="center", fontsize=8)
+        # Zoomed on the scores, so that 0.85 against 0.95 shows; the axis says where it starts.
+        low = max(0.0, float((means - stds).min()) - 0.05)
+        ax.set_xlim(low, 1.04)
+        ax.set_title(f"{dataset} ({scores.size().iloc[0]} split(s))")
+        ax.set_xlabel(f"{dataset_metrics(dataset)[metric]} (mean ± std; axis from {low:.2f})")
         ax.invert_yaxis()
-    fig.tight_layout()
+    fig.legend(
+        handles=[
+            Patch(color="tab:orange", label="MicroTS (ours)"),
+            Patch(color="tab:blue", label="baselines, peers, floors"),
+        ],
+        loc="lower center",
+        ncol=2,
+        fontsize=8,
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(out / "compare.png", dpi=100)
 
     if len(ablations):
-        full = ablations[ablations["ablation"] == "full model"].set_index(["dataset", "split"])
-        drops = ablations[ablations["ablation"] != "full model"].copy()
-        drops["drop"] = [
-            100 * (full.loc[(d, s), "f1"] - f1)
-            for d, s, f1 in zip(drops["dataset"], drops["split"], drops["f1"], strict=True)
-        ]
-        mean = drops.groupby("ablation", sort=False)["drop"].mean()
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        ax.bar(mean.index, mean.values, color="tab:red")
+        drops = ablation_drops(ablations)
+        mean, std = drops.mean(), drops.std().fillna(0.0)
+        fig, ax = plt.subplots(figsize=(8, 4))
+        ax.bar(mean.index, mean.values, yerr=std.values, color="tab:red", capsize=3)
+        ax.plot(mean.index, mean.values, "k_", markersize=18)  # a zero drop stays visible
+        for x, value in enumerate(mean.values):
+            ax.annotate(  # right of the bar's centre, clear of the error bar
+                f"{value:+.1f}",
+                (x, value),
+                textcoords="offset points",
+                xytext=(8, 3),
+                ha="left",
+                fontsize=8,
+            )
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_ylabel("primary score drop vs full model (points)")
-        ax.set_title("Ablations (Fig. 4): " + ", ".join(dict.fromkeys(drops["dataset"])))
+        ax.set_ylabel("drop of the primary score vs full model (points)")
+        ax.set_title("Ablations (Fig. 4): " + ", ".join(dict.fromkeys(ablations["dataset"])))
         plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
         fig.tight_layout()
         fig.savefig(out / "ablation.png", dpi=100)
+
+
+def ablation_drops(ablations):
+    """Points lost by each ablation against the full model of the same split, per split."""
+    full = ablations[ablations["ablation"] == "full model"].set_index(["dataset", "split"])
+    drops = ablations[ablations["ablation"] != "full model"].copy()
+    drops["drop"] = [
+        100 * (full.loc[(d, s), "f1"] - f1)
+        for d, s, f1 in zip(drops["dataset"], drops["split"], drops["f1"], strict=True)
+    ]
+    return drops.groupby("ablation", sort=False)["drop"]
+
+
+def ablation_table(ablations):
+    drops = ablation_drops(ablations)
+    lines = [
+        "Ablations (Fig. 4): drop of the primary score against the full model, points",
+        "",
+        "| ablation | drop (mean ± std) | splits |",
+        "|---|---:|---:|",
+    ]
+    for name, values in drops:
+        spread = "" if len(values) < 2 else f" ± {values.std():.1f}"
+        lines.append(f"| {name} | {values.mean():+.1f}{spread} | {len(values)} |")
+    return "\n".join(lines)
 
 
 def main():
@@ -402,9 +456,11 @@ def main():
         help="BreakHis magnification to run (repeatable; default: every one present)",
     )
     parser.add_argument("--data", help="a CSV/parquet table, one row per frame")
-    parser.add_argument("--case-col", default="case")
-    parser.add_argument("--order-col", default="order")
-    parser.add_argument("--label-col", default="label")
+    parser.add_argument("--case-col", default="case", help="--data column naming the case")
+    parser.add_argument(
+        "--order-col", default="order", help="--data column ordering frames within a case"
+    )
+    parser.add_argument("--label-col", default="label", help="--data column of the case label")
     parser.add_argument("--split-col", help="column with train/test per case (else 5-fold CV)")
     parser.add_argument(
         "--pos-label", help="positive class of a two-class --data table (its F1 comes first)"
@@ -416,9 +472,15 @@ def main():
         help="run only this method, by its name in the table (repeatable; default: all)",
     )
     parser.add_argument("--no-ablations", action="store_true", help="skip the ablations (Fig. 4)")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     parser.add_argument(
-        "--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts")
+        "--out",
+        default=str(Path(__file__).parent / "results"),
+        help="folder for results.csv, table.md and the plots",
+    )
+    parser.add_argument(
+        "--cache",
+        default=os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts"),
+        help="folder of the BreakHis feature cache",
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -481,6 +543,8 @@ def main():
         ablations = ablation_rows(ablation_splits, epochs, 0)
         ablations.to_csv(out / "ablations.csv", index=False)
     table = markdown_table(results)
+    if len(ablations):
+        table += "\n\n" + ablation_table(ablations)
     (out / "table.md").write_text(table + "\n")
     plots(results, ablations, out)
     print(table)
