@@ -1,4 +1,5 @@
-"""What the benchmarks share: configurations in fresh processes, tables that grow on disk.
+"""What the benchmarks share: configurations in fresh processes, tables that grow on disk,
+and the options that name the BreakHis folder and the feature cache.
 
 A fresh process makes a configuration's peak resident memory its own; its time limit and
 the caught failures make a configuration that hangs, fails or is killed a row of the table,
@@ -7,8 +8,15 @@ a run is cut short.
 """
 
 import json
+import os
 import subprocess
 import sys
+
+# The benchmarks' feature cache; the study tables in docs/ were measured with features
+# cached here.
+FEATURE_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts")
+# The BreakHis folder when none is given on the command line.
+BREAKHIS_VARIABLE = "SKLEARN_MICROTS_BREAKHIS"
 
 
 def run_isolated(script, arguments, time_limit):
@@ -41,3 +49,37 @@ class Table:
         if self.output:
             with open(self.output, "w") as file:
                 file.write("\n".join(self.lines) + "\n")
+
+
+def add_image_root(parser, help):
+    """The image folder as an optional positional argument ``root``, by default the
+    ``SKLEARN_MICROTS_BREAKHIS`` variable; check it with :func:`require_image_root`."""
+    parser.add_argument(
+        "root",
+        nargs="?",
+        default=os.environ.get(BREAKHIS_VARIABLE),
+        help=f"{help} (default: ${BREAKHIS_VARIABLE})",
+    )
+
+
+def require_image_root(parser, args):
+    """End with a usage error when neither the command line nor the variable names a folder."""
+    if not args.root:
+        parser.error(f"give the image folder as an argument or in {BREAKHIS_VARIABLE}")
+
+
+def add_cache_option(parser):
+    """``--cache``: the folder of the image feature cache."""
+    parser.add_argument(
+        "--cache", default=FEATURE_CACHE, help="image feature cache folder (default: %(default)s)"
+    )
+
+
+def agg_pyplot():
+    """matplotlib.pyplot on the Agg backend: the benchmarks write figures, open no window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

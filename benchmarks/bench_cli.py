@@ -11,29 +11,23 @@ import argparse
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas
 import torch
+from _harness import Table, add_image_root, require_image_root
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "root",
-        nargs="?",
-        default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"),
-        help="image folder (default: $SKLEARN_MICROTS_BREAKHIS)",
-    )
+    add_image_root(parser, "image folder")
     parser.add_argument("--magnification", help="BreakHis magnification to keep")
     parser.add_argument("--labels", help="labels CSV for a folder of case sub-folders")
     parser.add_argument("--output", help="also write the table to this file")
     args = parser.parse_args()
-    if not args.root:
-        sys.exit("Give an image folder as an argument or in SKLEARN_MICROTS_BREAKHIS.")
+    require_image_root(parser, args)
     selection = [
         f"--{name}={value}"
         for name, value in vars(args).items()
@@ -83,18 +77,14 @@ def main():
         table = pandas.read_csv(tmp / "f.csv", usecols=["case"])
         n_cases, n_images = table["case"].nunique(), len(table)
 
-    lines = [
+    Table(args.output).add(
         f"{n_cases} cases, {n_images} images; {os.cpu_count()} CPUs, torch "
         f"{torch.__version__} ({torch.get_num_threads()} threads), {platform.machine()}",
         "",
         "| command | seconds |",
         "|---|---:|",
         *(f"| microts {name} | {seconds:.1f} |" for name, seconds in rows),
-    ]
-    text = "\n".join(lines)
-    print(text)
-    if args.output:
-        Path(args.output).write_text(text + "\n")
+    )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ batches already in memory. Goal: overhead <= 1.1x.
 """
 
 import argparse
-import os
 import platform
-import sys
 import time
 
 import numpy as np
 import torch
+from _harness import Table, add_image_root, require_image_root
 
 from sklearn_microts.datasets import load_breakhis
 from sklearn_microts.preprocessing import ImageFeatureExtractor
@@ -22,14 +21,13 @@ from sklearn_microts.preprocessing import ImageFeatureExtractor
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"))
+    add_image_root(parser, "BreakHis folder")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", help="also write the table to this file")
     args = parser.parse_args()
-    if not args.root:
-        sys.exit("Give the BreakHis folder as an argument or in SKLEARN_MICROTS_BREAKHIS.")
+    require_image_root(parser, args)
 
     cases = load_breakhis(args.root, magnification=200).data
     if args.max_images:
@@ -60,7 +58,7 @@ def main():
         bare.append(time.perf_counter() - start)
     end_to_end, bare = float(np.median(end_to_end)), float(np.median(bare))
 
-    lines = [
+    Table(args.output).add(
         f"{len(frames)} BreakHis 200X images (224x224), batch {args.batch_size}, "
         f"efficientnet-lite0, {torch.get_num_threads()} torch threads, median of "
         f"{args.repeat}, {platform.machine()}",
@@ -71,12 +69,7 @@ def main():
         f"| bare backbone forward | {bare:.2f} | {len(frames) / bare:.1f} |",
         "",
         f"overhead: {end_to_end / bare:.3f}x",
-    ]
-    text = "\n".join(lines)
-    print(text)
-    if args.output:
-        with open(args.output, "w") as file:
-            file.write(text + "\n")
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pywt
+from _harness import Table
 
 from sklearn_microts import DedupTransformer, WaveletTransformer
 from sklearn_microts.datasets import make_microscopy_sequences
@@ -90,25 +91,18 @@ def main():
         f"{platform.processor() or platform.machine()}, numpy {np.__version__}, "
         f"pywt {pywt.__version__}"
     )
-    lines = [header, "", "| operation | seconds | frames/s | x floor |", "|---|---:|---:|---:|"]
+    table = Table(args.output)
+    table.add(header, "", "| operation | seconds | frames/s | x floor |", "|---|---:|---:|---:|")
     floors = {}
     for name, function, group in rows:
         seconds = median_seconds(function, args.repeat)
         if name.startswith("floor"):
             floors[group] = min(seconds, floors.get(group, np.inf))
         ratio = seconds / floors[group]
-        lines.append(f"| {name} | {seconds:.3f} | {n_frames / seconds:,.0f} | {ratio:.2f} |")
-        print(lines[-1], flush=True)
-    lines.append("")
-    lines.append(
-        f"dropped at the learned threshold: {dedup.drop_fraction_:.3f} of training frames"
+        table.add(f"| {name} | {seconds:.3f} | {n_frames / seconds:,.0f} | {ratio:.2f} |")
+    table.add(
+        "", f"dropped at the learned threshold: {dedup.drop_fraction_:.3f} of training frames"
     )
-    text = "\n".join(lines)
-    print()
-    print(text)
-    if args.output:
-        with open(args.output, "w") as file:
-            file.write(text + "\n")
 
 
 if __name__ == "__main__":

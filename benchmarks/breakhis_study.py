@@ -14,13 +14,13 @@ printed at the end (Markdown).
 """
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from compare import mean_pooling_floor  # a sibling script in benchmarks/
+from _compare.models import mean_pooling_floor
+from _harness import Table, add_cache_option, add_image_root, agg_pyplot, require_image_root
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
@@ -266,11 +266,7 @@ def feature_table(frame):
 
 
 def plot(recipes, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = agg_pyplot()
     frame = recipes.fillna({"strategy": ""})
     frame = frame[frame["strategy"].isin(["vote", ""])]
     names = list(dict.fromkeys(frame["recipe"]))
@@ -314,24 +310,16 @@ def report(out):
             text = recipe_tables(frame) + f"\n\nStrategies of {first}:\n\n"
             text += strategy_table(frame, first)
             plot(frame, out / f"{part}.png")
-        (out / f"{part}.md").write_text(text + "\n")
-        print(f"## {part.capitalize()}\n\n{text}\n")
+        print(f"## {part.capitalize()}\n")
+        Table(out / f"{part}.md").add(text)
+        print()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "root",
-        nargs="?",
-        default=os.environ.get("SKLEARN_MICROTS_BREAKHIS"),
-        help="BreakHis folder (BreaKHis_v1/ and mkfold/)",
-    )
+    add_image_root(parser, "BreakHis folder (BreaKHis_v1/ and mkfold/)")
     parser.add_argument("--out", default="breakhis_study", help="folder for the CSV files")
-    parser.add_argument(
-        "--cache",
-        default=os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts"),
-        help="feature cache folder",
-    )
+    add_cache_option(parser)
     parser.add_argument(
         "--part",
         choices=["recipes", "combinations", "features", "both", "report"],
@@ -346,6 +334,7 @@ def main():
     if args.part == "report":
         report(out)
         return
+    require_image_root(parser, args)
     start = time.perf_counter()
     patients, X = features_of(args.root, args.cache, FEATURES["lite0"])
     position = {p: i for i, p in enumerate(patients)}

@@ -1,6 +1,6 @@
 """benchmarks/compare.py end to end on a small table of one's own (the --data path)."""
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 
@@ -12,22 +12,24 @@ from sklearn_microts.datasets import make_microscopy_sequences
 
 pytest.importorskip("sktime")
 pytest.importorskip("matplotlib")
-COMPARE = Path(__file__).parents[1] / "benchmarks" / "compare.py"
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def compare():
-    spec = importlib.util.spec_from_file_location("compare", COMPARE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The ``compare`` script as a module; it imports its package ``_compare`` and
+    ``_harness`` as siblings, the way ``python benchmarks/compare.py`` finds them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        return importlib.import_module("compare")
 
 
 def test_sktime_peer_pads_and_truncates_to_the_training_length(compare):
+    from _compare.sktime_adapter import SktimePeer
     from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
 
     X, y = make_microscopy_sequences(n_cases=20, n_features=3, max_length=12, random_state=0)
-    peer = compare.SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1)).fit(X, y)
+    peer = SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1)).fit(X, y)
     longer = [np.vstack([x, x, x]) for x in X]  # longer than any training case
     assert peer.predict(longer).shape == (20,)
     assert peer._series(X).shape == (20, 3, peer.length_)

@@ -1,0 +1,75 @@
+"""The methods compared: ours, the paper's baselines, sktime's peers and two floors."""
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler
+from sklearn_microts.baselines import (
+    ABMILClassifier,
+    GRUClassifier,
+    LSTMClassifier,
+    TransformerClassifier,
+    TransMILClassifier,
+)
+
+from .sktime_adapter import SktimePeer
+
+# The name of our pipeline in the model list; its rows are named "MicroTS (<strategy>)".
+OURS = "MicroTS"
+
+
+def pooling_floor(statistics):
+    """Each case pooled to one vector (``SequencePooler``), standardised, into a logistic
+    regression: an order-free bag-of-frames model."""
+    return make_pipeline(
+        SequencePooler(statistics=statistics), StandardScaler(), LogisticRegression(max_iter=5000)
+    )
+
+
+def mean_pooling_floor():
+    """The floor every method must beat: each case's mean frame, standardised, into a
+    logistic regression."""
+    return pooling_floor(("mean",))
+
+
+def epochs_param(epochs):
+    """Every neural model trains at its defaults, but for the epochs of a quick run."""
+    return {} if epochs is None else {"max_epochs": epochs}
+
+
+def methods(quick, epochs, seed):
+    """name -> unfitted model; ours is a pipeline whose strategies are read after one fit."""
+    train = {"random_state": seed, **epochs_param(epochs)}
+    models = {
+        OURS: make_pipeline(
+            DedupTransformer(drop_fraction=0.05),
+            MicroTSClassifier(**train),
+        ),
+        "LSTM": LSTMClassifier(**train),
+        "GRU": GRUClassifier(**train),
+        "Transformer": TransformerClassifier(lr=1e-3, **train),
+        "ABMIL": ABMILClassifier(**train),
+        # Exact attention: these bags are short (tens of frames), where Nystrom approximates
+        # nothing worth its cost; Nystrom bags also go one at a time (~0.15 s each on a CPU
+        # with 64 landmarks), which made one JapaneseVowels fit take tens of minutes.
+        "TransMIL": TransMILClassifier(attention="exact", **train),
+        "mean LR (floor)": mean_pooling_floor(),
+        "mean+max LR": pooling_floor(("mean", "max")),
+    }
+    from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
+    from sktime.classification.kernel_based import RocketClassifier
+
+    models["MiniRocket"] = SktimePeer(
+        RocketClassifier(rocket_transform="minirocket", random_state=seed)
+    )
+    models["1-NN DTW"] = SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1))
+    if not quick:
+        from sktime.classification.feature_based import Catch22Classifier
+        from sktime.classification.interval_based import TimeSeriesForestClassifier
+
+        models["Catch22"] = SktimePeer(Catch22Classifier(random_state=seed))
+        models["TimeSeriesForest"] = SktimePeer(
+            TimeSeriesForestClassifier(random_state=seed), concatenate=True
+        )
+    return models

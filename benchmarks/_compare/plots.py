@@ -1,0 +1,72 @@
+"""The figures: ``compare.png`` (scores per method) and ``ablation.png`` (Fig. 4)."""
+
+from _harness import agg_pyplot
+
+from .ablations import ablation_drops
+from .metrics import dataset_metrics, primary_metric
+from .models import OURS
+
+
+def plot_scores(results, pos_labels, path):
+    """Each dataset's primary score per method (mean, std as error bars, the value written
+    beside it), the axis zoomed on the scores' range."""
+    plt = agg_pyplot()
+    from matplotlib.patches import Patch
+
+    datasets = list(dict.fromkeys(results["dataset"]))
+    n_methods = results["method"].nunique()
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(6.5 * len(datasets), 0.35 * n_methods + 2), squeeze=False
+    )
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        metric = primary_metric(pos_labels.get(dataset))
+        scores = results[results["dataset"] == dataset].groupby("method", sort=False)[metric]
+        means, stds = scores.mean().dropna(), scores.std().fillna(0.0)
+        stds = stds.reindex(means.index)
+        colors = ["tab:orange" if m.startswith(OURS) else "tab:blue" for m in means.index]
+        ax.barh(means.index, means.values, xerr=stds.values, color=colors, capsize=2)
+        for y, (mean, std) in enumerate(zip(means.values, stds.values, strict=True)):
+            ax.text(min(mean + std, 1.0) + 0.005, y, f"{mean:.3f}", va="center", fontsize=8)
+        # Zoomed on the scores, so that 0.85 against 0.95 shows; the axis says where it starts.
+        low = max(0.0, float((means - stds).min()) - 0.05)
+        ax.set_xlim(low, 1.04)
+        ax.set_title(f"{dataset} ({scores.size().iloc[0]} split(s))")
+        header = dataset_metrics(pos_labels.get(dataset))[metric]
+        ax.set_xlabel(f"{header} (mean ± std; axis from {low:.2f})")
+        ax.invert_yaxis()
+    fig.legend(
+        handles=[
+            Patch(color="tab:orange", label="MicroTS (ours)"),
+            Patch(color="tab:blue", label="baselines, peers, floors"),
+        ],
+        loc="lower center",
+        ncol=2,
+        fontsize=8,
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=100)
+
+
+def plot_ablations(ablations, path):
+    """The drop of each ablation against the full model, a zero drop marked as well."""
+    plt = agg_pyplot()
+    drops = ablation_drops(ablations)
+    mean, std = drops.mean(), drops.std().fillna(0.0)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(mean.index, mean.values, yerr=std.values, color="tab:red", capsize=3)
+    ax.plot(mean.index, mean.values, "k_", markersize=18)  # a zero drop stays visible
+    for x, value in enumerate(mean.values):
+        ax.annotate(  # right of the bar's centre, clear of the error bar
+            f"{value:+.1f}",
+            (x, value),
+            textcoords="offset points",
+            xytext=(8, 3),
+            ha="left",
+            fontsize=8,
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("drop of the primary score vs full model (points)")
+    ax.set_title("Ablations (Fig. 4): " + ", ".join(dict.fromkeys(ablations["dataset"])))
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
