@@ -62,7 +62,7 @@ def worker(name, epochs, device):
 
         return wrapper
 
-    engine_of = _api._engine
+    engine_of = _api.get_engine
 
     def timed_engine(engine_name):
         engine = engine_of(engine_name)
@@ -73,7 +73,7 @@ def worker(name, epochs, device):
 
         return Timed
 
-    _api._engine = timed_engine
+    _api.get_engine = timed_engine
     X, y = make_microscopy_sequences(
         n_cases=200, n_features=1280, min_length=1, max_length=250, random_state=0
     )

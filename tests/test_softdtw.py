@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sklearn_microts.softdtw import (
-    _api,
     _cdist,
+    _engines,
     cdist_dtw,
     cdist_soft_dtw,
     dtw,
@@ -19,7 +19,8 @@ from sklearn_microts.softdtw import (
     soft_dtw_divergence,
     soft_dtw_from_cost,
 )
-from sklearn_microts.softdtw._api import _check_pair, _engine
+from sklearn_microts.softdtw._engines import get_engine
+from sklearn_microts.softdtw._validation import check_pair
 
 ENGINES = ["numba", "torch"]
 
@@ -107,6 +108,41 @@ def test_gradcheck_of_a_given_cost(engine):
         )
 
     assert torch.autograd.gradcheck(function, (cost,))
+
+
+def _differentiate_twice(function, leaf):
+    """A second backward through the gradient of ``function(leaf)`` plus a term whose second
+    derivative is not zero, as a gradient penalty would do."""
+    loss = function(leaf).sum() + (leaf**2).sum()
+    (grad,) = torch.autograd.grad(loss, leaf, create_graph=True)
+    grad.sum().backward()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_second_derivative_is_refused_not_silently_wrong(engine):
+    # The engines' gradients are not differentiable: a second backward must raise, not
+    # return the second derivative of the other term alone.
+    x, y, x_lengths, y_lengths = ragged_batch(seed=5, padding=0.0)
+    refused = pytest.raises(RuntimeError, match="no second derivative")
+    with refused:
+        _differentiate_twice(
+            lambda x: soft_dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine), x
+        )
+    cost = torch.rand(3, 6, 4, dtype=torch.float64, requires_grad=True)
+    with refused:
+        _differentiate_twice(lambda cost: soft_dtw_from_cost(cost, engine=engine), cost)
+
+
+def test_an_input_changed_in_place_before_backward_is_caught():
+    # The torch engine keeps the (unpadded float64) inputs themselves for the backward pass;
+    # changed in place, they would give the gradient of other values. The numba engine
+    # copies them to NumPy in the forward pass instead.
+    x, y, _, _ = ragged_batch(seed=6, padding=0.0)
+    values = soft_dtw(x, y, engine="torch")
+    with torch.no_grad():
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        values.sum().backward()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -297,8 +333,8 @@ def test_values_only_dtw_equals_the_table_path(batch, n, m, channels, seed):
     # Batches past 64 pairs span several tiles of the compiled values-only kernel.
     x, y, x_lengths, y_lengths = ragged_batch(seed, batch, n, m, channels)
     x, y = x.detach(), y.detach()
-    pair = _check_pair(x, y, x_lengths, y_lengths)
-    expected, _ = _engine("numba").dtw_table(pair.x, pair.y, x_lengths, y_lengths)
+    pair = check_pair(x, y, x_lengths, y_lengths)
+    expected, _ = get_engine("numba").dtw_table(pair.x, pair.y, x_lengths, y_lengths)
     for engine in ENGINES:
         values = dtw(x, y, x_lengths=x_lengths, y_lengths=y_lengths, engine=engine)
         torch.testing.assert_close(values, expected, rtol=1e-12, atol=1e-12)
@@ -446,4 +482,4 @@ def test_auto_uses_triton_only_from_the_oldest_tested_version(version, expected,
         return version
 
     monkeypatch.setattr(importlib.metadata, "version", installed)
-    assert _api._triton_available() is expected
+    assert _engines.triton_available() is expected

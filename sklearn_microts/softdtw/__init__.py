@@ -6,8 +6,9 @@
 every sequence of two sets, in chunks of bounded memory.
 """
 
-from ._api import dtw, dtw_path, soft_dtw, soft_dtw_divergence, soft_dtw_from_cost
+from ._api import dtw, soft_dtw, soft_dtw_divergence, soft_dtw_from_cost
 from ._cdist import cdist_dtw, cdist_soft_dtw
+from ._path import dtw_path
 
 __all__ = [
     "cdist_dtw",

@@ -8,13 +8,13 @@ one long case neither blows up the memory nor slows down every other pair.
 import numpy as np
 import torch
 
-from ._api import (
-    _check_engine,
-    _check_float_tensor,
-    _check_gamma,
-    _check_lengths,
-    _engine,
-    _zero_padding,
+from ._engines import get_engine, resolve_engine
+from ._validation import (
+    check_compatible,
+    check_float_tensor,
+    check_gamma,
+    check_lengths,
+    zero_padding,
 )
 
 # Padded DP cells of one engine call: 128 MB per float64 array where an engine keeps a
@@ -58,7 +58,7 @@ def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
             [6., 4.]])
     """
     sets = _check_sets(x, y, x_lengths, y_lengths)
-    return _cdist(sets, _engine(_check_engine(engine, sets.x.device)).dtw)
+    return _cdist(sets, get_engine(resolve_engine(engine, sets.x.device)).dtw)
 
 
 def cdist_soft_dtw(x, y=None, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
@@ -82,8 +82,8 @@ def cdist_soft_dtw(x, y=None, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
     tensor([[0.9931]], dtype=torch.float64)
     """
     sets = _check_sets(x, y, x_lengths, y_lengths)
-    gamma = _check_gamma(gamma)
-    engine = _engine(_check_engine(engine, sets.x.device))
+    gamma = check_gamma(gamma)
+    engine = get_engine(resolve_engine(engine, sets.x.device))
 
     def soft_dtw_values(*pairs):
         return engine.soft_dtw(*pairs, gamma)[0]
@@ -102,22 +102,17 @@ class _Sets:
 
 
 def _check_sets(x, y, x_lengths, y_lengths):
-    x = _check_float_tensor(x, "x", ndim=3)
-    x_lengths = _check_lengths(x_lengths, "x_lengths", x.shape[0], x.shape[1], x.device)
-    x64 = _zero_padding(x.to(torch.float64), x_lengths)
+    x = check_float_tensor(x, "x", ndim=3)
+    x_lengths = check_lengths(x_lengths, "x_lengths", x.shape[0], x.shape[1], x.device)
+    x64 = zero_padding(x.to(torch.float64), x_lengths)
     if y is None:
         if y_lengths is not None:
             raise ValueError("y_lengths must be None when y is None (x is compared with x).")
         return _Sets(x64, None, x_lengths, x_lengths, x.dtype)
-    y = _check_float_tensor(y, "y", ndim=3)
-    if y.device != x.device:
-        raise ValueError(f"x and y must be on the same device, got {x.device} and {y.device}.")
-    if y.shape[2] != x.shape[2]:
-        raise ValueError(
-            f"x and y must have the same number of channels, got {x.shape[2]} and {y.shape[2]}."
-        )
-    y_lengths = _check_lengths(y_lengths, "y_lengths", y.shape[0], y.shape[1], x.device)
-    return _Sets(x64, _zero_padding(y.to(torch.float64), y_lengths), x_lengths, y_lengths, x.dtype)
+    y = check_float_tensor(y, "y", ndim=3)
+    check_compatible(x, y)
+    y_lengths = check_lengths(y_lengths, "y_lengths", y.shape[0], y.shape[1], x.device)
+    return _Sets(x64, zero_padding(y.to(torch.float64), y_lengths), x_lengths, y_lengths, x.dtype)
 
 
 def _cdist(sets, pair_values):

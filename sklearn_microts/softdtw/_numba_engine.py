@@ -2,7 +2,8 @@
 
 The kernels want float64 arrays with the pairs last and sorted by decreasing ``x`` length
 (see :mod:`._numba_kernels`); this module does those layout changes, once per call, and
-undoes them on the way out. Every function mirrors one of :mod:`._torch_engine`.
+undoes them on the way out. Every function mirrors a method of
+:class:`._device_engine.DeviceEngine`, the engine of the other devices.
 """
 
 import numpy as np

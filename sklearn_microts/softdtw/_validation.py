@@ -1,0 +1,113 @@
+"""Checks of the inputs of the public functions, and their float64, padding-free form."""
+
+import numbers
+
+import numpy as np
+import torch
+
+
+class Pair:
+    """Validated, float64, padding-free-of-NaN inputs of a batch of pairs."""
+
+    def __init__(self, x, y, x_lengths, y_lengths, dtype):
+        self.x, self.y = x, y
+        self.x_lengths, self.y_lengths = x_lengths, y_lengths
+        self.dtype = dtype
+
+
+def check_pair(x, y, x_lengths, y_lengths):
+    """Check the sequences of a batch of pairs and their lengths; a 2-D ``y`` is broadcast.
+
+    Returns
+    -------
+    pair : Pair
+        Both sides in float64 with the padding frames set to 0, lengths as int64 tensors on
+        the device of ``x``, and the dtype of ``x`` to return the values in.
+    """
+    x = check_float_tensor(x, "x", ndim=3)
+    y = check_float_tensor(y, "y", ndim=(2, 3))
+    check_compatible(x, y)
+    if y.ndim == 2:
+        y = y.unsqueeze(0).expand(x.shape[0], -1, -1)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"x and y must hold the same number of sequences, got {x.shape[0]} and {y.shape[0]}."
+        )
+    batch = x.shape[0]
+    x_lengths = check_lengths(x_lengths, "x_lengths", batch, x.shape[1], x.device)
+    y_lengths = check_lengths(y_lengths, "y_lengths", batch, y.shape[1], x.device)
+    return Pair(
+        zero_padding(x.to(torch.float64), x_lengths),
+        zero_padding(y.to(torch.float64), y_lengths),
+        x_lengths,
+        y_lengths,
+        x.dtype,
+    )
+
+
+def check_compatible(x, y):
+    """Sequences of ``x`` and ``y`` can be compared: the same device, the same channels."""
+    if y.device != x.device:
+        raise ValueError(f"x and y must be on the same device, got {x.device} and {y.device}.")
+    if y.shape[-1] != x.shape[-1]:
+        raise ValueError(
+            f"x and y must have the same number of channels, got {x.shape[-1]} and {y.shape[-1]}."
+        )
+
+
+def zero_padding(sequences, lengths):
+    """Padding frames set to 0 (through ``where``, so NaN there reaches no gradient)."""
+    if bool((lengths == sequences.shape[1]).all()):
+        return sequences
+    real = torch.arange(sequences.shape[1], device=sequences.device) < lengths[:, None]
+    return torch.where(real[..., None], sequences, 0.0)
+
+
+def valid_cells(x_lengths, y_lengths, n, m):
+    """(B, n, m) mask of the cells within each pair's lengths."""
+    device = x_lengths.device
+    return (torch.arange(n, device=device) < x_lengths[:, None])[:, :, None] & (
+        torch.arange(m, device=device) < y_lengths[:, None]
+    )[:, None, :]
+
+
+def check_float_tensor(value, name, ndim):
+    """A non-empty floating-point tensor with ``ndim`` (an int or a tuple of them) axes."""
+    if not torch.is_tensor(value):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}.")
+    allowed = ndim if isinstance(ndim, tuple) else (ndim,)
+    if value.ndim not in allowed:
+        shapes = {2: "(M, C)", 3: "(B, N, C)" if name == "x" else "(B, M, C)"}
+        if name == "cost":
+            shapes[3] = "(B, N, M)"
+        expected = " or ".join(shapes[d] for d in allowed)
+        raise ValueError(f"{name} must have shape {expected}, got {tuple(value.shape)}.")
+    if 0 in value.shape:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}.")
+    return value
+
+
+def check_lengths(lengths, name, batch, maximum, device):
+    """Lengths as an int64 tensor of shape (batch,) within [1, maximum]; ``None``: all full."""
+    if lengths is None:
+        return torch.full((batch,), maximum, dtype=torch.int64, device=device)
+    lengths = torch.as_tensor(lengths, device=device)
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integers, got dtype {lengths.dtype}.")
+    lengths = lengths.to(torch.int64)
+    if lengths.shape != (batch,):
+        raise ValueError(f"{name} must have shape ({batch},), got {tuple(lengths.shape)}.")
+    if bool(((lengths < 1) | (lengths > maximum)).any()):
+        raise ValueError(f"{name} must be within [1, {maximum}], got {lengths.tolist()}.")
+    return lengths
+
+
+def check_gamma(gamma):
+    """``gamma`` as a float, finite and > 0."""
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}.")
+    if not np.isfinite(gamma) or gamma <= 0:
+        raise ValueError(f"gamma must be a finite number > 0, got {gamma!r}.")
+    return float(gamma)
