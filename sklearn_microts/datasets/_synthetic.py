@@ -3,14 +3,11 @@
 import numbers
 
 import numpy as np
-from scipy.stats import beta
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
 
+from ..nn._targets import SIGNAL_ONSET
 from ..utils._validation import check_real_param
-
-# METHOD.md section 4: class evidence builds up along a case like the CDF of Beta(3, 20).
-SIGNAL_ONSET = beta(3, 20)
 
 
 def make_microscopy_sequences(
