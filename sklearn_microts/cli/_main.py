@@ -30,7 +30,7 @@ from ._data import (
 )
 from ._errors import UsageError
 from ._model import load_model, make_model, save_model
-from ._predictions import model_evidence, predictions_table
+from ._predictions import checked_evidence, predictions_table
 
 EXIT_USAGE = 2
 
@@ -68,9 +68,7 @@ def main(argv=None):
 
 
 def _features(args):
-    names, images, y, patients = image_cases(
-        args.root, labels=args.labels, magnification=args.magnification, pattern=args.pattern
-    )
+    names, images, y, patients = image_cases(args.root, **_selection(args))
     check_table_path(args.out)  # before minutes of extraction, not after
     X = extract_features(images, **_extraction(args))
     table = cases_to_table(Cases(names=names, X=X, y=y, images=images, patients=patients))
@@ -98,8 +96,7 @@ def _fit(args):
 
 
 def _predict(args):
-    cases, evidence = _evidence(args)
-    table = predictions_table(cases, evidence)
+    _, _, table = _predictions(args)
     write_table(table, args.out)
     print(f"{len(table)} cases -> {args.out}")
 
@@ -107,24 +104,24 @@ def _predict(args):
 def _report(args):
     from ._report import write_report
 
-    cases, evidence = _evidence(args)
-    table = predictions_table(cases, evidence)
+    cases, evidence, table = _predictions(args)
     index = write_report(
         cases, evidence, table, args.out, title=f"{Path(args.source).name}: case report"
     )
     print(f"{len(table)} cases -> {index}")
 
 
-def _evidence(args):
+def _predictions(args):
+    """The cases of ``args.source``, the model's evidence on them and its predictions table."""
     model, n_features = load_model(args.model)
-    cases = load_cases(
-        args.source,
-        labels=args.labels,
-        magnification=args.magnification,
-        pattern=args.pattern,
-        **_extraction(args),
-    )
-    return cases, model_evidence(model, cases.X, n_features=n_features)
+    cases = load_cases(args.source, **_selection(args), **_extraction(args))
+    evidence = checked_evidence(model, cases.X, n_features=n_features)
+    return cases, evidence, predictions_table(cases, evidence)
+
+
+def _selection(args):
+    """Which images of a folder make the cases (the options of :func:`_image_options`)."""
+    return {"labels": args.labels, "magnification": args.magnification, "pattern": args.pattern}
 
 
 def _extraction(args):
@@ -145,23 +142,25 @@ def _build_parser():
     parser.add_argument("--version", action="version", version=f"sklearn-microts {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    features = commands.add_parser(
+    features = _command(
+        commands,
         "features",
-        help="images -> a table of frame features (one row per image)",
-        description="Extract EfficientNet-Lite0 features of every image, with a progress bar; "
-        "features are cached on the images' content, so an interrupted run resumes.",
+        _features,
+        "images -> a table of frame features (one row per image)",
+        "Extract EfficientNet-Lite0 features of every image, with a progress bar; features "
+        "are cached on the images' content, so an interrupted run resumes.",
     )
     features.add_argument("root", help="BreakHis' folder, or a folder of one sub-folder per case")
     features.add_argument("--out", required=True, help="the table: .csv, or .parquet (pyarrow)")
-    _input_options(features)
-    _extraction_options(features)
-    features.set_defaults(run=_features)
+    _image_options(features)
 
-    fit = commands.add_parser(
+    fit = _command(
+        commands,
         "fit",
-        help="train DedupTransformer + MicroTSClassifier on a feature table",
-        description="Fit make_pipeline(DedupTransformer(), MicroTSClassifier()) and save it "
-        "with the package version; prints the losses of every epoch.",
+        _fit,
+        "train DedupTransformer + MicroTSClassifier on a feature table",
+        "Fit make_pipeline(DedupTransformer(), MicroTSClassifier()) and save it with the "
+        "package version; prints the losses of every epoch.",
     )
     fit.add_argument("table", help="feature table of `microts features`, with labels")
     fit.add_argument("--model", required=True, help="where to save the model (.joblib)")
@@ -173,28 +172,35 @@ def _build_parser():
         help="a parameter of DedupTransformer or MicroTSClassifier, e.g. max_epochs=30 or "
         "drop_fraction=0.1 (repeat for several)",
     )
-    fit.set_defaults(run=_fit)
 
     for name, run, out_help, summary in (
         ("predict", _predict, "the predictions (.csv), one row per case", "predict each case"),
         ("report", _report, "folder of the HTML report", "an HTML report, least sure first"),
     ):
-        command = commands.add_parser(
+        command = _command(
+            commands,
             name,
-            help=summary,
-            description=f"{summary[0].upper()}{summary[1:]} with a model of `microts fit` "
-            "(only load models you trust: a model file is a pickle).",
+            run,
+            summary,
+            f"{summary[0].upper()}{summary[1:]} with a model of `microts fit` (only load "
+            "models you trust: a model file is a pickle).",
         )
         command.add_argument("model", help="model file of `microts fit`")
         command.add_argument("source", help="feature table, or image folder as for `features`")
         command.add_argument("--out", required=True, help=out_help)
-        _input_options(command)
-        _extraction_options(command)
-        command.set_defaults(run=run)
+        _image_options(command)
     return parser
 
 
-def _input_options(command):
+def _command(commands, name, run, summary, description):
+    """The sub-command ``name``, which ``run(args)`` carries out."""
+    command = commands.add_parser(name, help=summary, description=description)
+    command.set_defaults(run=run)
+    return command
+
+
+def _image_options(command):
+    """The options of the commands that read images: which ones, and how to extract them."""
     command.add_argument(
         "--labels", help="CSV with columns case,label for a folder of case sub-folders"
     )
@@ -207,9 +213,6 @@ def _input_options(command):
     command.add_argument(
         "--pattern", default="*.png", help="glob of the images in a case folder (default *.png)"
     )
-
-
-def _extraction_options(command):
     command.add_argument(
         "--cache",
         default=default_cache(),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting._case_evidence import CaseEvidenceDisplay, figure_size
+from ..plotting._case_evidence import case_display, figure_size
 
 # Clicking a column header sorts by it (numbers numerically); the page works without it.
 SCRIPT = """
@@ -100,13 +100,10 @@ def _evidence_figure(cases, evidence, i):
 
     n_frames = len(cases.X[i])
     figure = Figure(figsize=figure_size(n_frames), layout="constrained")
-    CaseEvidenceDisplay(
+    case_display(
+        evidence,
+        i,
         n_frames=n_frames,
-        frame_positions=evidence.positions[i],
-        classes=evidence.classes,
-        predictions={name: proba[i] for name, proba in evidence.strategy_probas.items()},
-        frame_proba=None if evidence.frame_proba is None else evidence.frame_proba[i],
-        pooling_weights=None if evidence.weights is None else evidence.weights[i],
         images=None if cases.images is None else cases.images[i],
         y_true=None if cases.y is None else cases.y[i],
         case_name=cases.names[i],

@@ -4,13 +4,7 @@ import numpy as np
 
 from ..preprocessing._images import _load_image
 from ._axes import panel_axes
-from ._evidence import (
-    check_one_case,
-    frame_outputs,
-    split_model,
-    strategy_probas,
-    transform_cases,
-)
+from ._evidence import check_one_case, model_evidence, split_model
 
 # Side in pixels of the thumbnails drawn in the strip (small: a strip holds dozens).
 THUMBNAIL_SIZE = 64
@@ -140,28 +134,15 @@ class CaseEvidenceDisplay:
         (case,) = check_one_case(X)
         if images is not None and len(images) != len(case):
             raise ValueError(f"images has {len(images)} entries but X has {len(case)} frames.")
-        steps, classifier = split_model(estimator)
-        (seen,), (positions,) = transform_cases(steps, [case])
-        frame_proba, weights = frame_outputs(classifier, [seen])
-        if frame_proba is None and weights is None:
+        evidence = model_evidence(estimator, [case], strategies)
+        if evidence.frame_proba is None and evidence.weights is None:
+            _, classifier = split_model(estimator)
             raise ValueError(
                 f"{type(classifier).__name__} gives neither per-frame probabilities nor "
                 "pooling weights: there is no frame evidence to show."
             )
-        predictions = {
-            name: proba[0]
-            for name, proba in strategy_probas(classifier, [seen], strategies).items()
-        }
-        return cls(
-            n_frames=len(case),
-            frame_positions=positions,
-            classes=classifier.classes_,
-            predictions=predictions,
-            frame_proba=None if frame_proba is None else frame_proba[0],
-            pooling_weights=None if weights is None else weights[0],
-            images=images,
-            y_true=y_true,
-            case_name=case_name,
+        return case_display(
+            evidence, 0, n_frames=len(case), images=images, y_true=y_true, case_name=case_name
         ).plot(ax=ax)
 
     def plot(self, *, ax=None):
@@ -259,6 +240,22 @@ class CaseEvidenceDisplay:
             for strategy, proba in self.predictions.items()
         )
         return f"{case}\n{calls}" if case else calls
+
+
+def case_display(evidence, i, *, n_frames, images=None, y_true=None, case_name=None):
+    """The (unplotted) :class:`CaseEvidenceDisplay` of case ``i`` of ``evidence`` (a
+    :class:`~sklearn_microts.plotting._evidence.Evidence`), a case of ``n_frames``."""
+    return CaseEvidenceDisplay(
+        n_frames=n_frames,
+        frame_positions=evidence.positions[i],
+        classes=evidence.classes,
+        predictions={name: proba[i] for name, proba in evidence.strategy_probas.items()},
+        frame_proba=None if evidence.frame_proba is None else evidence.frame_proba[i],
+        pooling_weights=None if evidence.weights is None else evidence.weights[i],
+        images=images,
+        y_true=y_true,
+        case_name=case_name,
+    )
 
 
 def figure_size(n_frames):

@@ -6,6 +6,7 @@ frame the classifier sees is mapped back to its position in the original case.
 """
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -117,3 +118,32 @@ def frame_outputs(classifier, X):
     if hasattr(classifier, "pooling_weights") and params.get("pooling", True):
         weights = classifier.pooling_weights(X)
     return frame_proba, weights
+
+
+@dataclass
+class Evidence:
+    """What a fitted model says about each case (lists and arrays indexed by case)."""
+
+    classes: np.ndarray
+    proba: np.ndarray  # the model's own decision (its configured strategy)
+    strategy_probas: dict
+    positions: list  # frames the classifier saw, as positions in the original case
+    frame_proba: list | None
+    weights: list | None
+
+
+def model_evidence(estimator, X, strategies=None):
+    """The :class:`Evidence` of a fitted model (classifier or pipeline) on the cases ``X``:
+    each strategy's class probabilities (``strategies``, ``None``: every one it offers) and
+    the per-frame outputs."""
+    steps, classifier = split_model(estimator)
+    seen, positions = transform_cases(steps, X)
+    frame_proba, weights = frame_outputs(classifier, seen)
+    return Evidence(
+        classes=classifier.classes_,
+        proba=classifier.predict_proba(seen),
+        strategy_probas=strategy_probas(classifier, seen, strategies),
+        positions=positions,
+        frame_proba=frame_proba,
+        weights=weights,
+    )
