@@ -4,6 +4,11 @@ import math
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+# Most attention scores (batch x heads x queries x keys) a layer holds at once: 64 MiB of
+# float32. Beyond it the scores are computed a block of query rows at a time.
+MAX_SCORES = 2**24
 
 
 class SigmoidAttention(nn.Module):
@@ -13,6 +18,14 @@ class SigmoidAttention(nn.Module):
     frame decides on its own how much of every other frame to take. Padded keys get a
     score of exactly 0, so padding never changes a real frame's output.
 
+    Each query row's output depends on that row alone, so when the scores would exceed
+    ``max_scores`` they are computed for a block of query rows at a time, and in training
+    each block is recomputed in the backward pass (:func:`torch.utils.checkpoint.checkpoint`)
+    rather than kept: memory grows linearly with the number of frames instead of
+    quadratically (a 5,000-frame case in a batch of 16 would otherwise hold 4.8 GB of
+    scores per layer), at the price of a second forward pass of the blocks. The result is
+    that of the whole matrix at once.
+
     Parameters
     ----------
     d_model : int
@@ -21,13 +34,16 @@ class SigmoidAttention(nn.Module):
         Number of heads; must divide ``d_model``.
     dropout : float
         Dropout on the scores.
+    max_scores : int, default=2**24
+        Most scores computed at once; larger score matrices go by blocks of query rows.
     """
 
-    def __init__(self, d_model, n_heads, dropout=0.0):
+    def __init__(self, d_model, n_heads, dropout=0.0, *, max_scores=MAX_SCORES):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}.")
         self.n_heads = n_heads
+        self.max_scores = max_scores
         self.query = nn.Linear(d_model, d_model)
         self.key = nn.Linear(d_model, d_model)
         self.value = nn.Linear(d_model, d_model)
@@ -41,10 +57,29 @@ class SigmoidAttention(nn.Module):
             self._split(self.key(keys)),
             self._split(self.value(keys)),
         )
+        key_mask = key_mask[:, None, None, :]
+        batch, heads, n_queries, n_keys = *q.shape[:3], k.shape[2]
+        rows = max(1, self.max_scores // (batch * heads * n_keys))
+        if rows >= n_queries:
+            merged = self._attend(q, k, v, key_mask)
+        else:
+            # Recompute only when a backward pass will need the blocks' scores.
+            recompute = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
+            merged = torch.cat(
+                [
+                    checkpoint(self._attend, block, k, v, key_mask, use_reentrant=False)
+                    if recompute
+                    else self._attend(block, k, v, key_mask)
+                    for block in q.split(rows, dim=2)
+                ],
+                dim=2,
+            )
+        return self.out(merged.transpose(1, 2).reshape(queries.shape))
+
+    def _attend(self, q, k, v, key_mask):
+        """Sigmoid attention of the query rows ``q`` to all keys, per head: (B, H, n, d_k)."""
         scores = torch.sigmoid(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]))
-        scores = self.dropout(scores * key_mask[:, None, None, :])
-        merged = (scores @ v).transpose(1, 2).reshape(queries.shape)
-        return self.out(merged)
+        return self.dropout(scores * key_mask) @ v
 
     def _split(self, tensor):
         batch, length, width = tensor.shape

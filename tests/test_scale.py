@@ -1,0 +1,87 @@
+"""Training memory that grows linearly with the longest case: attention computed by blocks of
+query rows, and training batches of cases of similar length."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_microts.nn import SigmoidAttention
+
+
+def _attention_pair(max_scores, dropout=0.0):
+    """The same attention layer twice: whole score matrices, and blocks of ``max_scores``."""
+    torch.manual_seed(0)
+    whole = SigmoidAttention(12, 3, dropout, max_scores=10**9)
+    blocked = copy.deepcopy(whole)
+    blocked.max_scores = max_scores
+    return whole, blocked
+
+
+def _inputs(n_queries, n_keys, lengths, seed):
+    generator = torch.Generator().manual_seed(seed)
+    queries = torch.randn(len(lengths), n_queries, 12, generator=generator, requires_grad=True)
+    keys = torch.randn(len(lengths), n_keys, 12, generator=generator, requires_grad=True)
+    mask = torch.arange(n_keys)[None, :] < torch.tensor(lengths)[:, None]
+    return queries, keys, mask
+
+
+@pytest.mark.parametrize(
+    ("n_queries", "n_keys", "lengths", "max_scores"),
+    [
+        (37, 37, [37, 20, 1], 200),  # self-attention, padded cases, blocks of 1 to 2 rows
+        (37, 37, [37, 30], 3 * 37 * 2 * 5),  # blocks of 5 rows, the last one shorter
+        (23, 41, [41, 9, 17], 1),  # cross-attention, one row at a time
+    ],
+)
+def test_attention_by_blocks_of_query_rows_equals_the_whole_matrix(
+    n_queries, n_keys, lengths, max_scores
+):
+    whole, blocked = _attention_pair(max_scores)
+    outputs, gradients = [], []
+    for layer in (whole, blocked):
+        queries, keys, mask = _inputs(n_queries, n_keys, lengths, seed=1)
+        out = layer(queries, keys, mask)
+        # A loss that weighs every output differently, so that any row or head mixed up
+        # changes the gradients.
+        (out * torch.linspace(-1, 2, out.numel()).reshape(out.shape)).sum().backward()
+        outputs.append(out.detach())
+        gradients.append(
+            [queries.grad, keys.grad] + [p.grad for p in layer.parameters()],
+        )
+    np.testing.assert_allclose(outputs[1], outputs[0], rtol=1e-5, atol=1e-6)
+    for blocked_grad, whole_grad in zip(gradients[1], gradients[0], strict=True):
+        np.testing.assert_allclose(blocked_grad, whole_grad, rtol=1e-4, atol=1e-5)
+
+
+def test_attention_blocks_recompute_the_dropout_of_the_forward_pass():
+    # The backward pass recomputes each block: its dropout must drop the same scores again,
+    # or the gradients are those of another network than the one that gave the output.
+    # gradcheck compares them with finite differences of the output, the seed reset before
+    # each call so that every call drops the same scores.
+    _, blocked = _attention_pair(max_scores=2 * 3 * 9 * 2, dropout=0.5)
+    blocked.double()
+    queries, keys, mask = _inputs(9, 9, [9, 5], seed=2)
+
+    def attend(queries, keys):
+        torch.manual_seed(3)
+        return blocked(queries, keys, mask)
+
+    assert torch.autograd.gradcheck(attend, (queries.double(), keys.double()))
+
+
+def test_attention_blocks_keep_no_score_matrix_for_the_backward_pass():
+    # What autograd keeps for the backward pass, outside the recomputed blocks, must grow
+    # with the frames, not with the score matrix (2 x 3 x 300 x 300 scores here).
+    _, blocked = _attention_pair(max_scores=3000)
+    queries, keys, mask = _inputs(300, 300, [300, 200], seed=4)
+    kept = {}  # by address: the blocks keep references to the same keys and values
+
+    def keep(tensor):
+        kept[tensor.data_ptr()] = tensor.numel()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+        blocked(queries, keys, mask)
+    assert sum(kept.values()) < 2 * 3 * 300 * 300 / 4
