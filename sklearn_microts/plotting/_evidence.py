@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..classifiers._microts import STRATEGIES
+from ..classifiers import STRATEGIES
 from ..utils._validation import check_sequences
 
 
