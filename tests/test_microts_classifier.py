@@ -1,9 +1,11 @@
 """MicroTSClassifier as an estimator: learning, strategies, ablations, pickling, errors."""
 
 import pickle
+import random
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -134,6 +136,31 @@ def test_deterministic_and_pickles_identically(data):
     np.testing.assert_array_equal(restored.predict_proba(X), a.predict_proba(X))
 
 
+def test_fit_and_predict_leave_the_global_random_state_as_found(data):
+    X, y = data
+    clf = MicroTSClassifier(**{**SMALL, "max_epochs": 1})
+
+    def draws(fit):
+        torch.manual_seed(123)
+        np.random.seed(123)  # noqa: NPY002 (the legacy global state is what is checked)
+        random.seed(123)
+        if fit:
+            clf.fit(X, y).predict_proba(X)
+        return torch.rand(3), np.random.rand(3), random.random()  # noqa: NPY002
+
+    expected, after_fit = draws(fit=False), draws(fit=True)
+    torch.testing.assert_close(after_fit[0], expected[0])
+    np.testing.assert_array_equal(after_fit[1], expected[1])
+    assert after_fit[2] == expected[2]
+
+
+@pytest.mark.parametrize("cuda", [False, True])
+def test_auto_device_is_non_deterministic_when_it_picks_cuda(monkeypatch, cuda):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert MicroTSClassifier(device="auto").__sklearn_tags__().non_deterministic is cuda
+    assert MicroTSClassifier(device="cpu").__sklearn_tags__().non_deterministic is False
+
+
 @pytest.mark.parametrize(
     ("params", "has_frames", "has_pooling"),
     [
@@ -191,6 +218,8 @@ def test_pipeline_and_grid_search_in_parallel(data):
         ({"gamma": 0.0}, "gamma"),
         ({"lambda_ap": -1.0}, "lambda_ap"),
         ({"attention": False, "pooling": False}, "cannot both be False"),
+        ({"attention": False, "lambda_ap": 0.0}, "No loss term is left"),
+        ({"lambda_dtw": 0.0, "lambda_ap": 0.0, "lambda_align": 0.0}, "No loss term is left"),
         ({"wavelet": "nope"}, "discrete wavelet"),
         ({"max_epochs": 0}, "max_epochs must be an integer >= 1"),
         ({"validation_fraction": 1.0}, "validation_fraction"),

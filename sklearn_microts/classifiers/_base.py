@@ -7,6 +7,7 @@ module and loss to build and how to turn network outputs into class probabilitie
 """
 
 from abc import abstractmethod
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -146,9 +147,12 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
         frames = self._standardized(frames)
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        torch.manual_seed(seed)
-        self.net_ = self._build_net(frames.shape[1], labels, seed)
-        self.net_.fit(self._dataset(frames, lengths, labels), y=labels)
+        # torch draws the initial weights, dropout masks and batch orders from its global
+        # generators: they are seeded inside a fork, so the caller's random state is left
+        # as it was found.
+        with _seeded_torch(seed, self.device_):
+            self.net_ = self._build_net(frames.shape[1], labels, seed)
+            self.net_.fit(self._dataset(frames, lengths, labels), y=labels)
         self.history_ = self.net_.history
         self._after_fit(frames, lengths, labels)
         return self
@@ -295,6 +299,9 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             iterator_train__shuffle=True,
             iterator_train__collate_fn=FrameDropoutCollate(self.frame_dropout, seed),
             iterator_valid__collate_fn=pad_collate,
+            # Each DataLoader draws a seed from its generator, by default torch's global one:
+            # prediction would change the caller's random state.
+            iterator_valid__generator=torch.Generator(),
             train_split=train_split,
             callbacks=callbacks,
             device=self.device_,
@@ -324,8 +331,27 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.non_deterministic = self.device not in ("cpu", "auto")
+        # CUDA kernels (atomics in scatter and attention backward) are not bit-reproducible.
+        device = resolve_device(self.device) if self.device == "auto" else self.device
+        tags.non_deterministic = str(device) != "cpu"
         return tags
+
+
+@contextmanager
+def _seeded_torch(seed, device):
+    """Seed torch's generators for ``device`` inside a fork of their state.
+
+    Only the generators the training draws from are seeded: the CPU one, and every CUDA
+    one when training on CUDA (``torch.manual_seed`` would also queue a seed for a CUDA
+    device not yet initialised, changing its state after the fork is closed).
+    """
+    on_cuda = torch.device(device).type == "cuda"
+    devices = list(range(torch.cuda.device_count())) if on_cuda else []
+    with torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        if on_cuda:
+            torch.cuda.manual_seed_all(seed)
+        yield
 
 
 class BaseCrossEntropyClassifier(BaseSequenceClassifier):

@@ -188,6 +188,19 @@ class MicroTSClassifier(BaseSequenceClassifier):
             check_real_param(getattr(self, name), name, min_val=0)
         if not (self.attention or self.pooling):
             raise ValueError("attention and pooling cannot both be False: nothing would predict.")
+        # Each loss term needs its branches; a weight of 0 leaves the term out.
+        branches = {
+            "dtw": self.attention,
+            "ap": self.pooling,
+            "align": self.attention and self.pooling,
+        }
+        if not any(kept and getattr(self, f"lambda_{term}") for term, kept in branches.items()):
+            raise ValueError(
+                f"No loss term is left to train with attention={self.attention}, "
+                f"pooling={self.pooling}, lambda_dtw={self.lambda_dtw}, "
+                f"lambda_ap={self.lambda_ap}, lambda_align={self.lambda_align}: give a "
+                "positive weight to a term of a kept branch."
+            )
         if self.wavelet is not None:
             self._wavelet_transformer()._check_params()
 
