@@ -2,12 +2,18 @@
 query rows, and training batches of cases of similar length."""
 
 import copy
+import itertools
 
 import numpy as np
 import pytest
 import torch
 
-from sklearn_microts.nn import SigmoidAttention
+from sklearn_microts import MicroTSClassifier
+from sklearn_microts.datasets import make_microscopy_sequences
+from sklearn_microts.nn import SigmoidAttention, _data
+from sklearn_microts.nn._data import LengthBucketSampler, pad_collate
+
+from .test_microts_classifier import SMALL
 
 
 def _attention_pair(max_scores, dropout=0.0):
@@ -85,3 +91,69 @@ def test_attention_blocks_keep_no_score_matrix_for_the_backward_pass():
     with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
         blocked(queries, keys, mask)
     assert sum(kept.values()) < 2 * 3 * 300 * 300 / 4
+
+
+def _lengths(n, seed=0):
+    return np.random.default_rng(seed).integers(1, 300, size=n)
+
+
+@pytest.mark.parametrize(("n_cases", "batch_size"), [(1, 4), (37, 4), (1000, 7), (1050, 7)])
+def test_length_buckets_hold_each_case_once_per_epoch(n_cases, batch_size):
+    sampler = LengthBucketSampler(
+        _lengths(n_cases), batch_size, pool_batches=30, generator=torch.Generator()
+    )
+    for _ in range(2):
+        batches = list(sampler)
+        assert len(batches) == len(sampler)
+        assert max(len(batch) for batch in batches) <= batch_size
+        np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n_cases))
+
+
+def test_length_buckets_group_similar_lengths_in_shuffled_order():
+    lengths = _lengths(500)
+
+    def two_epochs(seed):
+        sampler = LengthBucketSampler(lengths, 10, generator=torch.Generator().manual_seed(seed))
+        return [[lengths[batch] for batch in sampler] for _ in range(2)]
+
+    epoch, next_epoch = two_epochs(seed=0)
+    # One pool (50 batches of 10): sorted by length, batches do not overlap in length.
+    by_length = sorted(epoch, key=np.min)
+    for shorter, longer in itertools.pairwise(by_length):
+        assert shorter.max() <= longer.min()
+    # Batches come in random order, another each epoch, the same for the same seed.
+    first_lengths = [batch.min() for batch in epoch]
+    assert first_lengths != sorted(first_lengths)
+    assert first_lengths != [batch.min() for batch in next_epoch]
+    assert [batch.min() for batch in two_epochs(seed=0)[0]] == first_lengths
+
+
+def test_length_buckets_pad_less_than_random_batches_across_pools():
+    lengths = _lengths(2000)
+    sampler = LengthBucketSampler(lengths, 16, pool_batches=10, generator=torch.Generator())
+
+    def padded(batches):
+        return sum(len(batch) * lengths[batch].max() for batch in batches) / lengths.sum()
+
+    shuffled = np.random.default_rng(0).permutation(len(lengths))
+    assert padded(list(sampler)) < 1.1 < 1.5 < padded(np.array_split(shuffled, 125))
+
+
+def test_classifier_trains_on_batches_of_similar_length(monkeypatch):
+    # Through skorch's validation split too: the loader reads lengths through its Subset.
+    X, y = make_microscopy_sequences(
+        n_cases=64, n_features=6, min_length=2, max_length=60, random_state=0
+    )
+    padded, real = [], []
+
+    def recording_collate(batch):
+        padded_batch, labels = pad_collate(batch)
+        padded.append(padded_batch["mask"].numel())
+        real.append(int(padded_batch["mask"].sum()))
+        return padded_batch, labels
+
+    # The training collate pads through the module's pad_collate (validation keeps its own).
+    monkeypatch.setattr(_data, "pad_collate", recording_collate)
+    clf = MicroTSClassifier(**{**SMALL, "batch_size": 8, "validation_fraction": 0.25}).fit(X, y)
+    assert len(padded) == clf.max_epochs * 6  # 48 training cases in batches of 8
+    assert sum(padded) < 1.2 * sum(real)

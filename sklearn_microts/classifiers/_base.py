@@ -22,6 +22,7 @@ from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
 
 from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_collate
+from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._validation import (
@@ -296,7 +297,7 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            iterator_train__shuffle=True,
+            iterator_train=BucketedLoader,  # batches of cases of similar length
             iterator_train__collate_fn=FrameDropoutCollate(self.frame_dropout, seed),
             iterator_valid__collate_fn=pad_collate,
             # Each DataLoader draws a seed from its generator, by default torch's global one:

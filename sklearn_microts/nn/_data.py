@@ -1,6 +1,7 @@
-"""Cases as a torch Dataset, and the collate that pads a batch and builds its mask.
+"""Cases as a torch Dataset, the collate that pads a batch and builds its mask, and the
+training iterator that batches cases of similar length.
 
-Both live at module level so that a fitted estimator, which keeps them in its skorch net,
+All live at module level so that a fitted estimator, which keeps them in its skorch net,
 pickles.
 """
 
@@ -41,6 +42,75 @@ class SequenceDataset(torch.utils.data.Dataset):
         case = {name: values[start:stop] for name, values in self.parts.items()}
         label = -1 if self.labels is None else int(self.labels[index])
         return case, label
+
+
+# A pool of this many batches' worth of shuffled cases is sorted by length and cut into
+# batches: enough cases for similar lengths to meet, few enough (on large data) that a batch
+# does not hold the same cases every epoch.
+POOL_BATCHES = 50
+
+
+class LengthBucketSampler(torch.utils.data.Sampler):
+    """Batches of cases of similar length, in random order: little padding per batch.
+
+    Every epoch the cases are shuffled and cut into pools of ``pool_batches * batch_size``
+    cases; each pool is sorted by length (ties in random order) and cut into batches of
+    ``batch_size``, and the batches of all pools are shuffled together. Each case comes
+    once per epoch. Without buckets, one long case pads every case of its batch to its
+    length, and the memory and time of that batch grow with it.
+
+    Parameters
+    ----------
+    lengths : array-like of shape (n_cases,)
+        Frames per case.
+    batch_size : int
+        Cases per batch (the last batch of a pool may hold fewer).
+    pool_batches : int, default=50
+        Batches per pool.
+    generator : torch.Generator or None, default=None
+        Source of the shuffling; ``None`` draws from torch's global generator, as a
+        ``DataLoader(shuffle=True)`` does, so that the seed set by ``fit`` decides it.
+    """
+
+    def __init__(self, lengths, batch_size, *, pool_batches=POOL_BATCHES, generator=None):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.pool_size = pool_batches * batch_size
+        self.generator = generator
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator).numpy()
+        batches = []
+        for start in range(0, len(order), self.pool_size):
+            pool = order[start : start + self.pool_size]
+            # A stable sort of shuffled cases: cases of one length stay in random order.
+            pool = pool[np.argsort(self.lengths[pool], kind="stable")]
+            batches += np.array_split(pool, np.arange(self.batch_size, len(pool), self.batch_size))
+        for index in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[index].tolist()
+
+    def __len__(self):
+        full_pools, rest = divmod(len(self.lengths), self.pool_size)
+        return full_pools * -(-self.pool_size // self.batch_size) + -(-rest // self.batch_size)
+
+
+class BucketedLoader(torch.utils.data.DataLoader):
+    """The training iterator: a ``DataLoader`` whose batches come from a
+    :class:`LengthBucketSampler` over the cases of ``dataset``.
+
+    ``dataset`` is a :class:`SequenceDataset` or a ``Subset`` of one (skorch's validation
+    split); the other keywords go to ``DataLoader``.
+    """
+
+    def __init__(self, dataset, batch_size=1, **kwargs):
+        sampler = LengthBucketSampler(_case_lengths(dataset), batch_size)
+        super().__init__(dataset, batch_sampler=sampler, **kwargs)
+
+
+def _case_lengths(dataset):
+    if isinstance(dataset, torch.utils.data.Subset):
+        return _case_lengths(dataset.dataset)[dataset.indices]
+    return dataset.lengths
 
 
 def _on_device(parts, device):
