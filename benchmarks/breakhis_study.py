@@ -19,16 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _compare.models import mean_pooling_floor
+from _compare.models import mean_pooling_floor, microts_pipeline
 from _harness import Table, add_cache_option, add_image_root, agg_pyplot, require_image_root
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from sklearn_microts import DedupTransformer, MicroTSClassifier
+from sklearn_microts import MicroTSClassifier
 from sklearn_microts.classifiers import STRATEGIES
 from sklearn_microts.datasets import load_breakhis
 from sklearn_microts.metrics import SCORE_NAMES, case_scores
@@ -92,16 +91,12 @@ def ours(params, seed, n_seeds=1):
     """Our pipeline; with ``n_seeds`` > 1 a soft vote of networks trained from as many seeds
     (scikit-learn's VotingClassifier, which takes our ragged cases as they are)."""
     if n_seeds == 1:
-        return make_pipeline(
-            DedupTransformer(drop_fraction=0.05), MicroTSClassifier(random_state=seed, **params)
-        )
+        return microts_pipeline(MicroTSClassifier(random_state=seed, **params))
     members = [
         (f"seed{k}", MicroTSClassifier(random_state=seed * 100 + k, **params))
         for k in range(n_seeds)
     ]
-    return make_pipeline(
-        DedupTransformer(drop_fraction=0.05), VotingClassifier(members, voting="soft")
-    )
+    return microts_pipeline(VotingClassifier(members, voting="soft"))
 
 
 def predictions(model, X_train, y_train, X_test):

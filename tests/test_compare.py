@@ -96,3 +96,27 @@ def _fast_methods(compare):
         return {k: v for k, v in full(quick, 2, seed).items() if k in keep}
 
     return methods
+
+
+def test_each_dataset_is_reported_with_the_scores_of_its_kind(compare):
+    """A two-class dataset gets the paper's five scores, the F1 of its positive class
+    first; a multi-class one accuracy and macro F1; a failed method says so."""
+    from _compare.tables import markdown_table
+
+    scores = {"f1_pos": 0.9, "f1_macro": 0.8, "balanced_accuracy": 0.7, "roc_auc": 0.6}
+    timing = {"n_test_cases": 10, "fit_seconds": 1.0, "predict_seconds": 0.1}
+    results = pd.DataFrame(
+        [
+            {"dataset": "two", "split": 0, "method": "A", **scores, "accuracy": 0.5, **timing},
+            {"dataset": "many", "split": 0, "method": "A", "accuracy": 0.4, **timing},
+            {"dataset": "many", "split": 0, "method": "B", "error": "ValueError()"},
+        ]
+    )
+    table = markdown_table(results, {"two": "malignant"})
+    two, many = table.split("### many")
+    assert two.startswith("### two (positive class: malignant)")
+    assert "| method | F1 (positive class) | macro F1 | balanced accuracy | ROC AUC |" in two
+    assert "| A | 0.900 | 0.800 | 0.700 | 0.600 | 0.500 |" in two
+    assert many.startswith("\n")  # no positive class named
+    assert "| method | accuracy | macro F1 |" in many
+    assert "| B | failed | failed |" in many
