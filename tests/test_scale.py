@@ -11,7 +11,12 @@ import torch
 from sklearn_microts import MicroTSClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.nn import SigmoidAttention, _data
-from sklearn_microts.nn._data import LengthBucketSampler, pad_collate
+from sklearn_microts.nn._data import (
+    BucketedLoader,
+    LengthBucketSampler,
+    SequenceDataset,
+    pad_collate,
+)
 
 from .test_microts_classifier import SMALL
 
@@ -157,3 +162,17 @@ def test_classifier_trains_on_batches_of_similar_length(monkeypatch):
     clf = MicroTSClassifier(**{**SMALL, "batch_size": 8, "validation_fraction": 0.25}).fit(X, y)
     assert len(padded) == clf.max_epochs * 6  # 48 training cases in batches of 8
     assert sum(padded) < 1.2 * sum(real)
+
+
+def test_bucketed_loader_shuffles_with_its_generator():
+    lengths = _lengths(40)
+    dataset = SequenceDataset({"x": np.zeros((lengths.sum(), 2), np.float32)}, lengths)
+
+    def batch_lengths(global_seed):
+        torch.manual_seed(global_seed)  # not what the loader's generator draws from
+        loader = BucketedLoader(
+            dataset, 4, generator=torch.Generator().manual_seed(0), collate_fn=pad_collate
+        )
+        return [padded["mask"].sum(1).tolist() for padded, _ in loader]
+
+    assert batch_lengths(global_seed=1) == batch_lengths(global_seed=2)

@@ -99,11 +99,14 @@ class BucketedLoader(torch.utils.data.DataLoader):
     :class:`LengthBucketSampler` over the cases of ``dataset``.
 
     ``dataset`` is a :class:`SequenceDataset` or a ``Subset`` of one (skorch's validation
-    split); the other keywords go to ``DataLoader``.
+    split); the other keywords go to ``DataLoader``, and its ``generator`` (if any) shuffles
+    the batches too.
     """
 
     def __init__(self, dataset, batch_size=1, **kwargs):
-        sampler = LengthBucketSampler(_case_lengths(dataset), batch_size)
+        sampler = LengthBucketSampler(
+            _case_lengths(dataset), batch_size, generator=kwargs.get("generator")
+        )
         super().__init__(dataset, batch_sampler=sampler, **kwargs)
 
 
