@@ -116,10 +116,18 @@ def test_transmil_uses_radam_and_abmil_weight_decay(data):
 @pytest.mark.parametrize(
     ("baseline", "params", "message"),
     [
-        (LSTMClassifier(), {"hidden_size": 0}, "hidden_size must be an integer >= 1"),
+        (
+            LSTMClassifier(),
+            {"hidden_size": 0},
+            r"'hidden_size' parameter of LSTMClassifier must be an int in the range \[1, inf\)",
+        ),
         (TransformerClassifier(), {"n_heads": 3}, "divisible by n_heads"),
         (ABMILClassifier(), {"dropout": 1.5}, "dropout"),
-        (TransMILClassifier(), {"attention": "full"}, "attention must be one of"),
+        (
+            TransMILClassifier(),
+            {"attention": "full"},
+            "'attention' parameter of TransMILClassifier must be a str among",
+        ),
         (GRUClassifier(), {"weight_decay": -1.0}, "weight_decay"),
     ],
 )

@@ -182,13 +182,13 @@ def test_feature_names_pass_through():
 @pytest.mark.parametrize(
     ("params", "error", "message"),
     [
-        ({"threshold": -1.0}, ValueError, "threshold == -1.0, must be >= 0"),
-        ({"threshold": np.nan}, ValueError, "threshold must be a finite number"),
-        ({"threshold": "0.1"}, TypeError, "threshold must be an instance"),
-        ({"drop_fraction": 1.0}, ValueError, "drop_fraction == 1.0, must be < 1"),
-        ({"drop_fraction": -0.1}, ValueError, "drop_fraction == -0.1, must be >= 0"),
-        ({"drop_fraction": np.nan}, ValueError, "drop_fraction must be a finite number"),
-        ({"compare": "next"}, ValueError, "compare must be one of"),
+        ({"threshold": -1.0}, ValueError, r"'threshold' .* range \[0.0, inf\) or None. Got -1.0"),
+        ({"threshold": np.nan}, ValueError, r"'threshold' .* range \[0.0, inf\) or None. Got nan"),
+        ({"threshold": "0.1"}, TypeError, r"'threshold' .* or None. Got '0.1'"),
+        ({"drop_fraction": 1.0}, ValueError, r"'drop_fraction' .* range \[0.0, 1.0\). Got 1.0"),
+        ({"drop_fraction": -0.1}, ValueError, r"'drop_fraction' .* range \[0.0, 1.0\). Got -0.1"),
+        ({"drop_fraction": np.nan}, ValueError, r"'drop_fraction' .* range \[0.0, 1.0\). Got nan"),
+        ({"compare": "next"}, ValueError, "'compare' parameter of DedupTransformer must be a str"),
     ],
 )
 def test_bad_parameters(params, error, message):

@@ -211,9 +211,9 @@ def test_pipeline_and_grid_search_in_parallel(data):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"strategy": "nearest"}, "strategy must be one of"),
-        ({"target_length": 1}, "target_length must be an integer >= 2"),
-        ({"target": "onehot"}, "target must be one of"),
+        ({"strategy": "nearest"}, "'strategy' parameter of MicroTSClassifier must be a str among"),
+        ({"target_length": 1}, r"'target_length' parameter .* int in the range \[2, inf\)"),
+        ({"target": "onehot"}, "'target' parameter of MicroTSClassifier must be a str among"),
         ({"n_heads": 5}, "divisible by n_heads"),
         ({"gamma": 0.0}, "gamma"),
         ({"lambda_ap": -1.0}, "lambda_ap"),
@@ -221,7 +221,7 @@ def test_pipeline_and_grid_search_in_parallel(data):
         ({"attention": False, "lambda_ap": 0.0}, "No loss term is left"),
         ({"lambda_dtw": 0.0, "lambda_ap": 0.0, "lambda_align": 0.0}, "No loss term is left"),
         ({"wavelet": "nope"}, "discrete wavelet"),
-        ({"max_epochs": 0}, "max_epochs must be an integer >= 1"),
+        ({"max_epochs": 0}, r"'max_epochs' parameter .* int in the range \[1, inf\)"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
     ],
 )

@@ -131,8 +131,10 @@ def test_a_reference_set_as_large_as_the_training_set_is_the_exact_search(fitted
     np.testing.assert_array_equal(bounded, exact)
 
 
-@pytest.mark.parametrize("size", [0, 2.5, True])
+@pytest.mark.parametrize("size", [0, 2.5, "all"])
 def test_bad_reference_size(fitted, size):
     clf, X = fitted
-    with pytest.raises(ValueError, match="knn_reference_size must be an integer >= 1"):
+    with pytest.raises(
+        ValueError, match=r"'knn_reference_size' parameter .* int in the range \[1, inf\) or None"
+    ):
         _with(clf, strategy="knn", knn_reference_size=size).predict(X)

@@ -28,5 +28,5 @@ def test_feature_names():
 
 @pytest.mark.parametrize("statistics", [(), ("median",), ("max", "max"), "mean"])
 def test_bad_statistics(statistics):
-    with pytest.raises(ValueError, match="statistics must be"):
+    with pytest.raises(ValueError, match=r"statistics must be|'statistics' parameter .* must be"):
         SequencePooler(statistics=statistics).fit([np.ones((2, 2))])

@@ -146,7 +146,10 @@ def test_auto_validation_holds_out_cases_only_where_they_are_enough(n_cases, val
     [
         ({"frame_dropout": 1.0}, "frame_dropout"),
         ({"input_dropout": -0.1}, "input_dropout"),
-        ({"standardize": "yes"}, "standardize must be True or False"),
+        (
+            {"standardize": "yes"},
+            "'standardize' parameter of MicroTSClassifier must be an instance of 'bool'",
+        ),
         ({"validation_fraction": "half"}, "validation_fraction"),
     ],
 )

@@ -119,11 +119,11 @@ def test_a_wavelet_object_is_accepted():
     [
         ({"wavelet": "nope"}, "discrete wavelet known to PyWavelets"),
         ({"wavelet": "morl"}, "discrete wavelet"),  # continuous: no multiresolution split
-        ({"wavelet": None}, "discrete wavelet"),
-        ({"level": 0}, "level must be an integer >= 1"),
-        ({"level": 1.5}, "level must be an integer >= 1"),
-        ({"output": "all"}, "output must be one of"),
-        ({"method": "cwt"}, "method must be one of"),
+        ({"wavelet": None}, "'wavelet' parameter of WaveletTransformer must be an instance"),
+        ({"level": 0}, r"'level' parameter of WaveletTransformer must be an int in the range \[1"),
+        ({"level": 1.5}, "'level' parameter of WaveletTransformer must be an int"),
+        ({"output": "all"}, "'output' parameter of WaveletTransformer must be a str among"),
+        ({"method": "cwt"}, "'method' parameter of WaveletTransformer must be a str among"),
     ],
 )
 def test_bad_parameters(params, message):

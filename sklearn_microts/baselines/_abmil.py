@@ -1,12 +1,14 @@
 """ABMIL baseline: gated attention-based multiple-instance learning (Ilse et al., 2018)."""
 
+from typing import ClassVar
+
 from ..classifiers._base import (
     BASELINE_HISTORY,
     TRAINING_PARAMETERS_DOC,
     BaseCrossEntropyClassifier,
 )
 from ..nn import ABMILModule
-from ..utils._validation import check_int_param, check_real_param
+from ..utils._validation import POSITIVE_INT, SHARE
 
 
 class ABMILClassifier(BaseCrossEntropyClassifier):
@@ -30,6 +32,12 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
     )
 
     _module_class = ABMILModule
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseCrossEntropyClassifier._parameter_constraints,
+        "embed_dim": [POSITIVE_INT],
+        "attention_dim": [POSITIVE_INT],
+        "dropout": [SHARE],
+    }
 
     def __init__(
         self,
@@ -65,12 +73,6 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def _check_params(self):
-        super()._check_params()
-        check_int_param(self.embed_dim, "embed_dim")
-        check_int_param(self.attention_dim, "attention_dim")
-        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
 
     def _module_params(self, n_features, n_classes):
         return {

@@ -1,17 +1,26 @@
 """LSTM and GRU baselines: recurrent networks over the frames in acquisition order."""
 
+from typing import ClassVar
+
 from ..classifiers._base import (
     BASELINE_HISTORY,
     TRAINING_PARAMETERS_DOC,
     BaseCrossEntropyClassifier,
 )
 from ..nn import RecurrentModule
-from ..utils._validation import check_int_param, check_real_param
+from ..utils._validation import POSITIVE_INT, SHARE
 
 
 class _RecurrentClassifier(BaseCrossEntropyClassifier):
     _module_class = RecurrentModule
     _kind = None
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseCrossEntropyClassifier._parameter_constraints,
+        "hidden_size": [POSITIVE_INT],
+        "num_layers": [POSITIVE_INT],
+        "bidirectional": ["boolean"],
+        "dropout": [SHARE],
+    }
 
     def __init__(
         self,
@@ -49,12 +58,6 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def _check_params(self):
-        super()._check_params()
-        check_int_param(self.hidden_size, "hidden_size")
-        check_int_param(self.num_layers, "num_layers")
-        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
 
     def _module_params(self, n_features, n_classes):
         return {

@@ -1,12 +1,14 @@
 """Transformer encoder baseline: positional encodings, masked attention and pooling."""
 
+from typing import ClassVar
+
 from ..classifiers._base import (
     BASELINE_HISTORY,
     TRAINING_PARAMETERS_DOC,
     BaseCrossEntropyClassifier,
 )
 from ..nn import TransformerModule
-from ..utils._validation import check_int_param, check_real_param
+from ..utils._validation import POSITIVE_INT, SHARE
 
 
 class TransformerClassifier(BaseCrossEntropyClassifier):
@@ -33,6 +35,14 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
     )
 
     _module_class = TransformerModule
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseCrossEntropyClassifier._parameter_constraints,
+        **{
+            name: [POSITIVE_INT]
+            for name in ("d_model", "n_heads", "num_layers", "dim_feedforward")
+        },
+        "dropout": [SHARE],
+    }
 
     def __init__(
         self,
@@ -73,15 +83,8 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self):
-        super()._check_params()
-        for name in ("d_model", "n_heads", "num_layers", "dim_feedforward"):
-            check_int_param(getattr(self, name), name)
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
-            )
-        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+    def _check_params_beyond_constraints(self):
+        self._check_heads_divide("d_model", "n_heads")
 
     def _module_params(self, n_features, n_classes):
         return {

@@ -1,6 +1,9 @@
 """TransMIL baseline (Shao et al., 2021)."""
 
+from typing import ClassVar
+
 import torch
+from sklearn.utils._param_validation import StrOptions
 
 from ..classifiers._base import (
     BASELINE_HISTORY,
@@ -8,7 +11,7 @@ from ..classifiers._base import (
     BaseCrossEntropyClassifier,
 )
 from ..nn import TransMILModule
-from ..utils._validation import check_int_param, check_option, check_real_param
+from ..utils._validation import POSITIVE_INT, SHARE
 
 
 class TransMILClassifier(BaseCrossEntropyClassifier):
@@ -45,6 +48,15 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
 
     _module_class = TransMILModule
     _optimizer = torch.optim.RAdam
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseCrossEntropyClassifier._parameter_constraints,
+        **{
+            name: [POSITIVE_INT]
+            for name in ("dim", "heads", "dim_head", "n_landmarks", "pinv_iterations")
+        },
+        "dropout": [SHARE],
+        "attention": [StrOptions({"nystrom", "exact"})],
+    }
 
     def __init__(
         self,
@@ -89,14 +101,9 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self):
-        super()._check_params()
-        for name in ("dim", "heads", "dim_head", "n_landmarks", "pinv_iterations"):
-            check_int_param(getattr(self, name), name)
-        check_option(self.attention, "attention", {"nystrom", "exact"})
-        if self.attention == "exact" and self.dim % self.heads:
-            raise ValueError(f"dim={self.dim} must be divisible by heads={self.heads}.")
-        check_real_param(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+    def _check_params_beyond_constraints(self):
+        if self.attention == "exact":  # Nystrom attention has its own head width, dim_head
+            self._check_heads_divide("dim", "heads")
 
     def _module_params(self, n_features, n_classes):
         return {

@@ -8,12 +8,15 @@ module and loss to build and how to turn network outputs into class probabilitie
 
 from abc import abstractmethod
 from contextlib import contextmanager
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -25,12 +28,7 @@ from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_col
 from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._validation import (
-    check_int_param,
-    check_option,
-    check_real_param,
-    validate_sequence_data,
-)
+from ..utils._validation import NON_NEGATIVE, POSITIVE_INT, SHARE, validate_sequence_data
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
@@ -115,6 +113,24 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
     _loss_terms = ()
     _optimizer = torch.optim.Adam
 
+    # Checked by scikit-learn at fit; subclasses merge in their own, as
+    # ``{**BaseSequenceClassifier._parameter_constraints, ...}``.
+    _parameter_constraints: ClassVar[dict] = {
+        "max_epochs": [POSITIVE_INT],
+        "batch_size": [POSITIVE_INT],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [NON_NEGATIVE],
+        "validation_fraction": [SHARE, StrOptions({"auto"})],
+        "patience": [POSITIVE_INT, None],
+        "standardize": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "frame_dropout": [SHARE],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the network on cases ``X`` with one label per case.
 
@@ -130,7 +146,7 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
         self : estimator
             The fitted classifier.
         """
-        self._check_params()
+        self._check_params_beyond_constraints()
         frames, lengths = validate_sequence_data(self, X, reset=True)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -212,28 +228,17 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
     def _after_fit(self, frames, lengths, labels):
         """Hook run once training is done (e.g. to keep what inference needs)."""
 
-    def _check_params(self):
-        check_int_param(self.max_epochs, "max_epochs")
-        check_int_param(self.batch_size, "batch_size")
-        if self.patience is not None:
-            check_int_param(self.patience, "patience")
-        check_real_param(self.lr, "lr", min_val=0, include_boundaries="neither")
-        check_real_param(self.weight_decay, "weight_decay", min_val=0)
-        if not (isinstance(self.validation_fraction, str) and self.validation_fraction == "auto"):
-            check_real_param(
-                self.validation_fraction,
-                "validation_fraction",
-                min_val=0,
-                max_val=1,
-                include_boundaries="left",
+    def _check_params_beyond_constraints(self):
+        """Checks ``_parameter_constraints`` cannot express, such as relations between
+        parameters; run at fit after them."""
+
+    def _check_heads_divide(self, width, heads):
+        """Attention splits the width ``width`` evenly among ``heads`` heads."""
+        if getattr(self, width) % getattr(self, heads):
+            raise ValueError(
+                f"{width}={getattr(self, width)} must be divisible by "
+                f"{heads}={getattr(self, heads)}."
             )
-        check_real_param(
-            self.frame_dropout, "frame_dropout", min_val=0, max_val=1, include_boundaries="left"
-        )
-        if not isinstance(self.standardize, bool | np.bool_):
-            raise TypeError(f"standardize must be True or False, got {self.standardize!r}.")
-        if not (self.class_weight is None or isinstance(self.class_weight, dict)):
-            check_option(self.class_weight, "class_weight", {"balanced"})
 
     def _standardized(self, frames):
         return frames if self.scaler_ is None else self.scaler_.transform(frames)

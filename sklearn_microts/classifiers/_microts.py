@@ -1,15 +1,19 @@
 """MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
 
+from numbers import Integral, Real
+from typing import ClassVar
+
 import numpy as np
+import pywt
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
-from ..preprocessing import WaveletTransformer
-from ..preprocessing._wavelet import stable_part
+from ..preprocessing._wavelet import as_wavelet, stable_part
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
-from ..utils._validation import check_int_param, check_option, check_real_param
+from ..utils._validation import NON_NEGATIVE, POSITIVE_INT, SHARE
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
@@ -94,6 +98,35 @@ class MicroTSClassifier(BaseSequenceClassifier):
     _criterion_class = MicroTSLoss
     _loss_terms = ("dtw", "ap", "align")
 
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseSequenceClassifier._parameter_constraints,
+        **{
+            name: [POSITIVE_INT]
+            for name in (
+                "d_model",
+                "n_heads",
+                "mlp_dim",
+                "head_hidden",
+                "pool_hidden",
+                "wavelet_level",
+            )
+        },
+        **{name: [SHARE] for name in ("dropout", "input_dropout")},
+        "wavelet": [str, pywt.Wavelet, None],
+        "target": [StrOptions({"implicit", "explicit"})],
+        "target_length": [Interval(Integral, 2, None, closed="left")],
+        "reference": ["boolean"],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        **{name: [NON_NEGATIVE] for name in ("lambda_dtw", "lambda_ap", "lambda_align")},
+        "attention": ["boolean"],
+        "pooling": ["boolean"],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "n_neighbors": [POSITIVE_INT],
+        "knn_reference_size": [POSITIVE_INT, None],
+    }
+    # Read at prediction time, where set_params may have changed them after fit.
+    _inference_params = ("strategy", "n_neighbors", "knn_reference_size")
+
     def __init__(
         self,
         *,
@@ -167,25 +200,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     # -- the parts the base class asks for ----------------------------------------------------
 
-    def _check_params(self):
-        super()._check_params()
-        check_option(self.strategy, "strategy", set(STRATEGIES))
-        check_option(self.target, "target", {"implicit", "explicit"})
-        for name in ("d_model", "n_heads", "mlp_dim", "head_hidden", "pool_hidden"):
-            check_int_param(getattr(self, name), name)
-        check_int_param(self.target_length, "target_length", minimum=2)
-        check_int_param(self.n_neighbors, "n_neighbors")
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
-            )
-        for name in ("dropout", "input_dropout"):
-            check_real_param(
-                getattr(self, name), name, min_val=0, max_val=1, include_boundaries="left"
-            )
-        check_real_param(self.gamma, "gamma", min_val=0, include_boundaries="neither")
-        for name in ("lambda_dtw", "lambda_ap", "lambda_align"):
-            check_real_param(getattr(self, name), name, min_val=0)
+    def _check_params_beyond_constraints(self):
+        self._check_heads_divide("d_model", "n_heads")
         if not (self.attention or self.pooling):
             raise ValueError("attention and pooling cannot both be False: nothing would predict.")
         # Each loss term needs its branches; a weight of 0 leaves the term out.
@@ -202,17 +218,18 @@ class MicroTSClassifier(BaseSequenceClassifier):
                 "positive weight to a term of a kept branch."
             )
         if self.wavelet is not None:
-            self._wavelet_transformer()._check_params()
-
-    def _wavelet_transformer(self):
-        return WaveletTransformer(wavelet=self.wavelet, level=self.wavelet_level)
+            as_wavelet(self.wavelet)
 
     def _parts(self, frames, lengths):
         if self.wavelet is None:
             return {"x": frames, "stable": frames, "rapid": frames}  # read by nothing
-        wavelet = self._wavelet_transformer()._check_params()
         stable = stable_part(
-            frames, lengths, wavelet, self.wavelet_level, "dwt", out=np.empty_like(frames)
+            frames,
+            lengths,
+            as_wavelet(self.wavelet),
+            self.wavelet_level,
+            "dwt",
+            out=np.empty_like(frames),
         )
         return {"x": frames, "stable": stable, "rapid": frames - stable}
 
@@ -313,7 +330,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Read at prediction time, so that ``set_params(strategy=...)`` on a fitted classifier
         changes the inference without retraining.
         """
-        check_option(self.strategy, "strategy", set(STRATEGIES))
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in self._inference_params},
+            {name: getattr(self, name) for name in self._inference_params},
+            caller_name=type(self).__name__,
+        )
         return "ap" if not self.attention else "dtw" if not self.pooling else self.strategy
 
     def _proba_from_outputs(self, outputs, lengths):
@@ -349,8 +370,6 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _proba_knn(self, frame_proba, case_logits, lengths):
         """Vote shares among the ``n_neighbors`` reference training cases nearest in DTW."""
-        if self.knn_reference_size is not None:
-            check_int_param(self.knn_reference_size, "knn_reference_size")
         reference = _reference_cases(self.train_labels_, self.knn_reference_size)
         distances = _pairwise_dtw(
             np.concatenate(frame_proba),

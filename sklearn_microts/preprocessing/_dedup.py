@@ -1,12 +1,15 @@
 """De-duplication of near-identical frames by time-series differencing (METHOD.md section 1)."""
 
+from typing import ClassVar
+
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
-from ..utils._validation import check_option, check_real_param, validate_sequence_data
+from ..utils._validation import NON_NEGATIVE, SHARE, validate_sequence_data
 
 # Rows per block when computing distances: a block of differences stays in the CPU cache
 # instead of streaming a full-size temporary through memory.
@@ -71,11 +74,18 @@ class DedupTransformer(
     [0, 2, 4]
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "threshold": [NON_NEGATIVE, None],
+        "drop_fraction": [SHARE],
+        "compare": [StrOptions({"last_kept", "previous"})],
+    }
+
     def __init__(self, *, threshold=None, drop_fraction=0.05, compare="last_kept"):
         self.threshold = threshold
         self.drop_fraction = drop_fraction
         self.compare = compare
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn (or take) the threshold and record what it drops from ``X``.
 
@@ -94,6 +104,7 @@ class DedupTransformer(
         self._fit(X)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its de-duplicated cases, computing distances once.
 
@@ -147,18 +158,14 @@ class DedupTransformer(
         return split_frames(position_in_case(lengths)[keep], _kept_lengths(lengths, keep))
 
     def _fit(self, X):
-        check_option(self.compare, "compare", {"last_kept", "previous"})
-        drop_fraction = check_real_param(
-            self.drop_fraction, "drop_fraction", min_val=0, max_val=1, include_boundaries="left"
-        )
         frames, lengths = validate_sequence_data(self, X, reset=True)
         neighbour = _neighbour_sq_distances(frames, lengths)
         if self.threshold is None:
             self.threshold_ = _learn_threshold(
-                frames, lengths, neighbour, drop_fraction, self.compare
+                frames, lengths, neighbour, self.drop_fraction, self.compare
             )
         else:
-            self.threshold_ = check_real_param(self.threshold, "threshold", min_val=0)
+            self.threshold_ = float(self.threshold)
         keep = _keep_mask(frames, lengths, self.threshold_, self.compare, neighbour)
         self.n_dropped_ = lengths - _kept_lengths(lengths, keep)
         self.drop_fraction_ = float(self.n_dropped_.sum() / len(frames))

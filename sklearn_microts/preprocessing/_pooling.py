@@ -1,7 +1,9 @@
 """Pooling of each case to one feature vector: the floor every sequence model must beat."""
 
+from typing import ClassVar
+
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._persistence import VersionedPickleMixin
@@ -47,9 +49,13 @@ class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixi
            [5., 5.]])
     """
 
+    # The names inside the sequence are checked by _check_statistics.
+    _parameter_constraints: ClassVar[dict] = {"statistics": [tuple, list]}
+
     def __init__(self, *, statistics=("mean", "max")):
         self.statistics = statistics
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and record the number of features of ``X``.
 
@@ -65,7 +71,7 @@ class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixi
         self : SequencePooler
             The fitted transformer.
         """
-        self._check_params()
+        self._check_statistics()
         validate_sequence_data(self, X, reset=True)
         return self
 
@@ -83,7 +89,7 @@ class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixi
             One row per case.
         """
         check_is_fitted(self)
-        self._check_params()
+        self._check_statistics()
         frames, lengths = validate_sequence_data(self, X, reset=False)
         starts = case_starts(lengths)
         return np.hstack([_REDUCERS[name](frames, starts, lengths) for name in self.statistics])
@@ -107,11 +113,10 @@ class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixi
             dtype=object,
         )
 
-    def _check_params(self):
+    def _check_statistics(self):
         statistics = self.statistics
         if (
-            not isinstance(statistics, tuple | list)
-            or len(statistics) == 0
+            len(statistics) == 0
             or any(s not in _REDUCERS for s in statistics)
             or len(set(statistics)) != len(statistics)
         ):

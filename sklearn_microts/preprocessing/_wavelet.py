@@ -1,16 +1,17 @@
 """Wavelet split of each case into stable and rapid parts (METHOD.md section 2)."""
 
-import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pywt
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, split_frames
-from ..utils._validation import check_option, validate_sequence_data
+from ..utils._validation import POSITIVE_INT, validate_sequence_data
 
 _OUTPUTS = ("stable", "rapid")
 
@@ -67,12 +68,20 @@ class WaveletTransformer(
     ['stable_x0', 'rapid_x0']
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "wavelet": [str, pywt.Wavelet],  # a name is checked against pywt by as_wavelet
+        "level": [POSITIVE_INT],
+        "output": [StrOptions({"both", *_OUTPUTS})],
+        "method": [StrOptions({"dwt", "swt"})],
+    }
+
     def __init__(self, *, wavelet="haar", level=1, output="both", method="dwt"):
         self.wavelet = wavelet
         self.level = level
         self.output = output
         self.method = method
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and record the number of features of ``X``.
 
@@ -88,7 +97,7 @@ class WaveletTransformer(
         self : WaveletTransformer
             The fitted transformer.
         """
-        self._check_params()
+        as_wavelet(self.wavelet)
         validate_sequence_data(self, X, reset=True)
         return self
 
@@ -107,7 +116,7 @@ class WaveletTransformer(
             ``n_features``.
         """
         check_is_fitted(self)
-        wavelet = self._check_params()
+        wavelet = as_wavelet(self.wavelet)
         frames, lengths = validate_sequence_data(self, X, reset=False)
         n_features = frames.shape[1]
         n_parts = 2 if self.output == "both" else 1
@@ -135,31 +144,29 @@ class WaveletTransformer(
         parts = _OUTPUTS if self.output == "both" else (self.output,)
         return np.asarray([f"{part}_{name}" for part in parts for name in names], dtype=object)
 
-    def _check_params(self):
-        """Validate the parameters; return the wavelet as a ``pywt.Wavelet``."""
-        check_option(self.output, "output", {"both", *_OUTPUTS})
-        check_option(self.method, "method", {"dwt", "swt"})
-        if (
-            isinstance(self.level, bool)
-            or not isinstance(self.level, numbers.Integral)
-            or self.level < 1
-        ):
-            raise ValueError(f"level must be an integer >= 1, got {self.level!r}.")
-        if isinstance(self.wavelet, pywt.Wavelet):
-            return self.wavelet
-        if not isinstance(self.wavelet, str) or self.wavelet not in pywt.wavelist(kind="discrete"):
-            raise ValueError(
-                f"wavelet must be the name of a discrete wavelet known to PyWavelets "
-                f"(pywt.wavelist(kind='discrete'), e.g. 'haar', 'db2', 'sym4'), got "
-                f"{self.wavelet!r}."
-            )
-        return pywt.Wavelet(self.wavelet)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def as_wavelet(wavelet):
+    """``wavelet`` as a :class:`pywt.Wavelet`: a name must be a discrete wavelet of pywt.
+
+    Raises
+    ------
+    ValueError
+        For a name that :func:`pywt.wavelist` with ``kind="discrete"`` does not hold.
+    """
+    if isinstance(wavelet, pywt.Wavelet):
+        return wavelet
+    if wavelet not in pywt.wavelist(kind="discrete"):
+        raise ValueError(
+            f"wavelet must be the name of a discrete wavelet known to PyWavelets "
+            f"(pywt.wavelist(kind='discrete'), e.g. 'haar', 'db2', 'sym4'), got {wavelet!r}."
+        )
+    return pywt.Wavelet(wavelet)
 
 
 def stable_part(frames, lengths, wavelet, level, method, out):

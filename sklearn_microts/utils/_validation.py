@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 from scipy.sparse import issparse
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_scalar, validate_data
 
 from ._ragged import case_starts, split_frames
@@ -18,6 +19,11 @@ FLOAT_DTYPES = (np.float64, np.float32)
 # float32, so a float64 beyond this turns into infinity there: refused at the boundary, whatever
 # the estimator, so that a pipeline fails at its first step rather than at its classifier.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
+POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
+NON_NEGATIVE = Interval(numbers.Real, 0, None, closed="left")
+SHARE = Interval(numbers.Real, 0, 1, closed="left")  # a probability of dropping, a fraction
 
 
 def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):

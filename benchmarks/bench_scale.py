@@ -1,0 +1,165 @@
+"""Time and peak memory of MicroTSClassifier as the data grow: many short cases, and one long
+case among short ones; fit and each inference strategy's predict, with growth exponents.
+
+- cases: 1,000, 5,000 and 20,000 generated cases of 5 to 30 frames with 64 features,
+  predicted on as many new cases;
+- long case: 63 cases of 20 to 100 frames and one case of 500, 2,000 or 5,000 frames, with
+  1,280 features (EfficientNet-Lite0 size), predicted on the same 64 cases.
+
+Default MicroTSClassifier apart from ``max_epochs`` (``--epochs``) and no early stopping.
+Each fit, and each strategy's predict (on the fitted model loaded from a pickle), runs in a
+fresh process: its peak memory is that process's peak resident set size (``ru_maxrss``,
+Python and torch included, about 0.4 GB), and a configuration that runs out of time or
+fails is a row of the table. The exponent is the least-squares slope of log(seconds) and
+log(peak RSS) against log(size) over the sizes that finished.
+
+    python benchmarks/bench_scale.py --quick
+    python benchmarks/bench_scale.py --epochs 2 --output scale.md
+"""
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import resource
+import tempfile
+import time
+
+import numpy as np
+from _harness import Table, run_isolated
+
+STRATEGIES = ("ap", "dtw", "knn", "vote")
+SIZES = {"cases": (1000, 5000, 20000), "long case": (500, 2000, 5000)}
+QUICK_SIZES = {"cases": (100, 300), "long case": (100, 300)}
+N_FEATURES = {"cases": 64, "long case": 1280}
+
+
+def make_data(group, size, seed):
+    """Cases and labels of a configuration; the same for the same seed."""
+    from sklearn_microts.datasets import make_microscopy_sequences
+
+    n_features = N_FEATURES[group]
+    if group == "cases":
+        return make_microscopy_sequences(
+            n_cases=size, n_features=n_features, min_length=5, max_length=30, random_state=seed
+        )
+    X, y = make_microscopy_sequences(
+        n_cases=63, n_features=n_features, min_length=20, max_length=100, random_state=seed
+    )
+    long_X, long_y = make_microscopy_sequences(
+        n_cases=1, n_features=n_features, min_length=size, max_length=size, random_state=seed
+    )
+    return X + long_X, np.concatenate([y, long_y])
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fit_worker(group, size, epochs, model_path):
+    from sklearn_microts import MicroTSClassifier
+
+    X, y = make_data(group, size, seed=0)
+    clf = MicroTSClassifier(max_epochs=epochs, patience=None, device="cpu", random_state=0)
+    start = time.perf_counter()
+    clf.fit(X, y)
+    seconds = time.perf_counter() - start
+    with open(model_path, "wb") as file:
+        pickle.dump(clf, file)
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def predict_worker(group, size, strategy, model_path):
+    with open(model_path, "rb") as file:
+        clf = pickle.load(file)
+    # New cases for many short ones; the training cases themselves around a long case.
+    X, _ = make_data(group, size, seed=1 if group == "cases" else 0)
+    clf.set_params(strategy=strategy)
+    clf.predict(X[:2])  # compiles the DTW kernels: a one-time cost, not the strategy's
+    start = time.perf_counter()
+    clf.predict(X)
+    return {"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()}
+
+
+def exponent(sizes, values):
+    """Least-squares slope of log(value) against log(size); '-' with fewer than 2 points."""
+    points = [(s, v) for s, v in zip(sizes, values, strict=True) if v is not None]
+    if len(points) < 2:
+        return "-"
+    slope = np.polyfit(*np.log(np.array(points, dtype=float)).T, 1)[0]
+    return f"{slope:.2f}"
+
+
+def cell(result):
+    if isinstance(result, str):
+        return result
+    return f"{result['seconds']:.1f} s, {result['peak_rss_mb']:.0f} MB"
+
+
+def run_group(table, group, sizes, args):
+    phases = ("fit", *STRATEGIES)
+    table.add(
+        "",
+        f"### {group} ({N_FEATURES[group]} features)",
+        "",
+        f"| {group} | " + " | ".join(phases) + " |",
+        "|---:|" + "---:|" * len(phases),
+    )
+    results = {phase: [] for phase in phases}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            model_path = os.path.join(folder, "model.pkl")
+            common = ["--group", group, "--size", str(size), "--model", model_path]
+            fit_args = ["--worker", "fit", "--epochs", str(args.epochs), *common]
+            row = {"fit": run_isolated(__file__, fit_args, args.time_limit)}
+            for strategy in STRATEGIES:
+                if isinstance(row["fit"], str):
+                    row[strategy] = "no model"
+                    continue
+                predict_args = ["--worker", "predict", "--strategy", strategy, *common]
+                row[strategy] = run_isolated(__file__, predict_args, args.time_limit)
+        for phase in phases:
+            results[phase].append(row[phase] if isinstance(row[phase], dict) else None)
+        table.add(f"| {size:,} | " + " | ".join(cell(row[phase]) for phase in phases) + " |")
+    for measure, unit in (("seconds", "time"), ("peak_rss_mb", "peak RSS")):
+        slopes = [exponent(sizes, [r and r[measure] for r in results[phase]]) for phase in phases]
+        table.add(f"| exponent of {unit} | " + " | ".join(slopes) + " |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2, help="training epochs (default: 2)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one epoch")
+    parser.add_argument("--group", choices=sorted(SIZES), help="only this group (default: both)")
+    parser.add_argument("--output", help="also write the table to this file")
+    parser.add_argument(
+        "--time-limit", type=float, default=900.0, help="seconds per process, at most"
+    )
+    parser.add_argument("--worker", choices=("fit", "predict"), help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--strategy", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker == "fit":
+        print(json.dumps(fit_worker(args.group, args.size, args.epochs, args.model)))
+        return
+    if args.worker == "predict":
+        print(json.dumps(predict_worker(args.group, args.size, args.strategy, args.model)))
+        return
+
+    if args.quick:
+        args.epochs = 1
+    sizes = QUICK_SIZES if args.quick else SIZES
+    table = Table(args.output)
+    table.add(
+        f"MicroTSClassifier defaults, {args.epochs} epoch(s), no early stopping; cpu, "
+        f"{platform.machine()}, {os.cpu_count()} cores; each cell: seconds and peak RSS of "
+        f"its own process; at most {args.time_limit:.0f} s per process"
+    )
+    for group in [args.group] if args.group else SIZES:
+        run_group(table, group, sizes[group], args)
+
+
+if __name__ == "__main__":
+    main()
