@@ -138,3 +138,59 @@ def test_bad_options_are_named():
         ImageFeatureExtractor(stain="reinhard").fit()
     with pytest.raises(ValueError, match="image_size must be given"):
         ImageFeatureExtractor(backbone=torch.nn.Identity()).fit()
+
+
+def test_images_are_read_a_batch_ahead_of_the_backbone_never_all_first(tmp_path, monkeypatch):
+    # Bounded memory over a large archive: at each forward pass at most the batch it runs
+    # and the next one have been read.
+    images = _textured_images(tmp_path, 9, size=16)
+    read, read_at_forward = [], []
+    load_image = _images._load_image
+
+    def counting_load(image, size):
+        read.append(image)
+        return load_image(image, size)
+
+    def backbone(batch):
+        read_at_forward.append(len(read))
+        return batch.mean(dim=(2, 3))
+
+    monkeypatch.setattr(_images, "_load_image", counting_load)
+    extractor = ImageFeatureExtractor(backbone=backbone, image_size=8, batch_size=2).fit()
+    extractor.transform([images[:4], images[4:]])
+    assert len(read) == 9
+    for forwarded, n_read in enumerate(read_at_forward):
+        assert n_read <= 2 * (forwarded + 2)
+
+
+def test_an_interrupted_cached_transform_resumes_from_its_finished_batches(tmp_path, monkeypatch):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    images = [_textured_images(tmp_path, 7, size=16)]
+    calls = []
+
+    def forward(self, batch, fail_at=None):
+        calls.append(len(batch))
+        if len(calls) == fail_at:
+            raise KeyboardInterrupt
+        return batch.mean(dim=(2, 3)).numpy()  # stands for the network: cheap, exact
+
+    extractor = ImageFeatureExtractor(cache=tmp_path / "cache", batch_size=2).fit()
+    monkeypatch.setattr(ImageFeatureExtractor, "forward", lambda s, b: forward(s, b, fail_at=3))
+    with pytest.raises(KeyboardInterrupt):
+        extractor.transform(images)
+    calls.clear()
+    monkeypatch.setattr(ImageFeatureExtractor, "forward", forward)
+    resumed = extractor.transform(images)[0]
+    assert calls == [2, 1], "the two batches finished before the interruption were redone"
+    uncached = ImageFeatureExtractor(batch_size=2).fit().transform(images)[0]
+    np.testing.assert_array_equal(resumed, uncached)
+
+
+def test_verbose_shows_a_progress_bar_over_batches(tmp_path, capsys):
+    images = _textured_images(tmp_path, 5, size=16)
+    backbone = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3), torch.nn.AdaptiveAvgPool2d(1))
+    extractor = ImageFeatureExtractor(backbone=backbone, image_size=8, batch_size=2, verbose=1)
+    extractor.fit().transform([images])
+    assert "image features" in capsys.readouterr().err
+    extractor.set_params(verbose=0).transform([images])
+    assert capsys.readouterr().err == ""

@@ -35,7 +35,9 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
 
     Every frame of every case goes through the backbone in batches of ``batch_size``; the
     output is the canonical ``X`` of the package: one ``(n_frames_i, n_features)`` array per
-    case. Images of any size are resized to ``image_size`` and normalised with ImageNet's
+    case. Images are read one batch ahead of the backbone, never all at once: memory holds
+    two batches of images and the features, whatever the size of the archive.
+    Images of any size are resized to ``image_size`` and normalised with ImageNet's
     mean and standard deviation. The backbone always runs in evaluation mode, so a frame's
     features are a pure function of the image: the same alone or inside any batch.
 
@@ -70,6 +72,8 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         ``"auto"`` uses CUDA when available.
     cache : str, Path, joblib.Memory or None, default=None
         Cache of features keyed on the images' file content (with a named backbone only).
+        Each batch is stored as soon as it is computed, so a transform that is interrupted
+        resumes, with the same images and ``batch_size``, from the batches it finished.
     verbose : int, default=0
         Show a progress bar over batches.
 
