@@ -131,7 +131,7 @@ def test_a_reference_set_as_large_as_the_training_set_is_the_exact_search(fitted
     np.testing.assert_array_equal(bounded, exact)
 
 
-@pytest.mark.parametrize("size", [0, 2.5, "all"])
+@pytest.mark.parametrize("size", [0, 2.5, True, "all"])
 def test_bad_reference_size(fitted, size):
     clf, X = fitted
     with pytest.raises(

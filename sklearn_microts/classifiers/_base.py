@@ -8,7 +8,6 @@ module and loss to build and how to turn network outputs into class probabilitie
 
 from abc import abstractmethod
 from contextlib import contextmanager
-from numbers import Real
 from typing import ClassVar
 
 import numpy as np
@@ -16,7 +15,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -28,7 +27,13 @@ from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_col
 from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._validation import NON_NEGATIVE, POSITIVE_INT, SHARE, validate_sequence_data
+from ..utils._validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_INT,
+    SHARE,
+    validate_sequence_data,
+)
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
@@ -118,7 +123,7 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
     _parameter_constraints: ClassVar[dict] = {
         "max_epochs": [POSITIVE_INT],
         "batch_size": [POSITIVE_INT],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [POSITIVE],
         "weight_decay": [NON_NEGATIVE],
         "validation_fraction": [SHARE, StrOptions({"auto"})],
         "patience": [POSITIVE_INT, None],

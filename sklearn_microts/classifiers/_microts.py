@@ -1,19 +1,19 @@
 """MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
 
-from numbers import Integral, Real
+from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 import pywt
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
 from ..preprocessing._wavelet import as_wavelet, stable_part
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
-from ..utils._validation import NON_NEGATIVE, POSITIVE_INT, SHARE
+from ..utils._validation import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SHARE, NumberInterval
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
@@ -114,9 +114,9 @@ class MicroTSClassifier(BaseSequenceClassifier):
         **{name: [SHARE] for name in ("dropout", "input_dropout")},
         "wavelet": [str, pywt.Wavelet, None],
         "target": [StrOptions({"implicit", "explicit"})],
-        "target_length": [Interval(Integral, 2, None, closed="left")],
+        "target_length": [NumberInterval(Integral, 2, None, closed="left")],
         "reference": ["boolean"],
-        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "gamma": [POSITIVE],
         **{name: [NON_NEGATIVE] for name in ("lambda_dtw", "lambda_ap", "lambda_align")},
         "attention": ["boolean"],
         "pooling": ["boolean"],

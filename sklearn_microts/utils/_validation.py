@@ -20,10 +20,23 @@ FLOAT_DTYPES = (np.float64, np.float32)
 # the estimator, so that a pipeline fails at its first step rather than at its classifier.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+
+class NumberInterval(Interval):
+    """scikit-learn's :class:`~sklearn.utils._param_validation.Interval`, refusing booleans.
+
+    scikit-learn reads ``True`` as the integer 1; torch refuses it as a batch size or a
+    learning rate, deep inside training. A boolean is no count nor a rate here.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
+
+
 # The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
-POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
-NON_NEGATIVE = Interval(numbers.Real, 0, None, closed="left")
-SHARE = Interval(numbers.Real, 0, 1, closed="left")  # a probability of dropping, a fraction
+POSITIVE_INT = NumberInterval(numbers.Integral, 1, None, closed="left")
+POSITIVE = NumberInterval(numbers.Real, 0, None, closed="neither")
+NON_NEGATIVE = NumberInterval(numbers.Real, 0, None, closed="left")
+SHARE = NumberInterval(numbers.Real, 0, 1, closed="left")  # a probability of dropping, a fraction
 
 
 def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):
