@@ -73,12 +73,3 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def _module_params(self, n_features, n_classes):
-        return {
-            "n_features": n_features,
-            "n_classes": n_classes,
-            "embed_dim": self.embed_dim,
-            "attention_dim": self.attention_dim,
-            "dropout": self.dropout,
-        }

@@ -60,15 +60,7 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         self.verbose = verbose
 
     def _module_params(self, n_features, n_classes):
-        return {
-            "n_features": n_features,
-            "n_classes": n_classes,
-            "kind": self._kind,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "bidirectional": bool(self.bidirectional),
-            "dropout": self.dropout,
-        }
+        return {**super()._module_params(n_features, n_classes), "kind": self._kind}
 
 
 _RECURRENT_DOC = """{name} classifier of cases: the frames in acquisition order, the last hidden

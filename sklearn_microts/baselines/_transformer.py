@@ -85,14 +85,3 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
 
     def _check_params_beyond_constraints(self):
         self._check_heads_divide("d_model", "n_heads")
-
-    def _module_params(self, n_features, n_classes):
-        return {
-            "n_features": n_features,
-            "n_classes": n_classes,
-            "d_model": self.d_model,
-            "n_heads": self.n_heads,
-            "num_layers": self.num_layers,
-            "dim_feedforward": self.dim_feedforward,
-            "dropout": self.dropout,
-        }

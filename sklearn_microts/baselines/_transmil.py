@@ -104,16 +104,3 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
     def _check_params_beyond_constraints(self):
         if self.attention == "exact":  # Nystrom attention has its own head width, dim_head
             self._check_heads_divide("dim", "heads")
-
-    def _module_params(self, n_features, n_classes):
-        return {
-            "n_features": n_features,
-            "n_classes": n_classes,
-            "dim": self.dim,
-            "heads": self.heads,
-            "dim_head": self.dim_head,
-            "n_landmarks": self.n_landmarks,
-            "pinv_iterations": self.pinv_iterations,
-            "dropout": self.dropout,
-            "attention": self.attention,
-        }

@@ -6,7 +6,8 @@ logging, the device, seeding) and batched inference. A concrete classifier says 
 module and loss to build and how to turn network outputs into class probabilities.
 """
 
-from abc import abstractmethod
+import inspect
+from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -108,13 +109,21 @@ class SequenceNet(NeuralNet):
         return terms["loss"]
 
 
-class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
+class BaseSequenceClassifier(
+    VersionedPickleMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base of the neural sequence classifiers; see :class:`MicroTSClassifier`.
 
-    Subclasses implement ``_module_params``, ``_criterion_params`` and
-    ``_proba_from_outputs``, and list their loss terms in ``_loss_terms``.
+    Subclasses set ``_module_class`` and ``_criterion_class``, implement
+    ``_proba_from_outputs``, and list their loss terms in ``_loss_terms``. The module and
+    the loss receive the estimator's parameters of the same names (their signatures say
+    which); a subclass adds the values it derives by extending ``_module_params``.
     """
 
+    # The torch module, and the loss (a module returning a dict of named terms, "loss" the
+    # total) the network is trained with.
+    _module_class: type[torch.nn.Module]
+    _criterion_class: type[torch.nn.Module]
     _loss_terms = ()
     _optimizer = torch.optim.Adam
 
@@ -214,13 +223,24 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
 
     # -- for subclasses ---------------------------------------------------------------------
 
-    @abstractmethod
     def _module_params(self, n_features, n_classes):
-        """Keyword arguments of the torch module (its class is ``_module_class``)."""
+        """Keyword arguments of ``_module_class``."""
+        return self._signature_params(
+            self._module_class, n_features=n_features, n_classes=n_classes
+        )
 
-    @abstractmethod
-    def _criterion_params(self, n_classes):
-        """Keyword arguments of the loss module (its class is ``_criterion_class``)."""
+    def _criterion_params(self, n_classes, class_weight):
+        """Keyword arguments of ``_criterion_class``; ``class_weight`` one weight per class."""
+        return self._signature_params(
+            self._criterion_class, n_classes=n_classes, class_weight=class_weight
+        )
+
+    def _signature_params(self, module_class, **known):
+        """The parameters of ``module_class`` that ``known`` or the estimator's parameters of
+        the same name give: each default is written once, in the estimator."""
+        values = {**self.get_params(deep=False), **known}
+        names = inspect.signature(module_class).parameters
+        return {name: values[name] for name in names if name in values}
 
     @abstractmethod
     def _proba_from_outputs(self, outputs, lengths):
@@ -318,8 +338,10 @@ class BaseSequenceClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimato
             device=self.device_,
             verbose=int(self.verbose),
             **{f"module__{k}": v for k, v in self._module_params(n_features, n_classes).items()},
-            criterion__class_weight=self._class_weights(labels),
-            **{f"criterion__{k}": v for k, v in self._criterion_params(n_classes).items()},
+            **{
+                f"criterion__{k}": v
+                for k, v in self._criterion_params(n_classes, self._class_weights(labels)).items()
+            },
         )
 
     def _forward(self, X):
@@ -368,13 +390,10 @@ def _seeded_torch(seed, device):
 class BaseCrossEntropyClassifier(BaseSequenceClassifier):
     """Base of the baselines: a module that outputs case logits, trained by cross-entropy.
 
-    Subclasses set ``_module_class`` and implement ``_module_params``.
+    Subclasses set ``_module_class``.
     """
 
     _criterion_class = CrossEntropyLoss
-
-    def _criterion_params(self, n_classes):
-        return {}
 
     def _proba_from_outputs(self, outputs, lengths):
         logits = torch.cat([batch[0] for batch in outputs])

@@ -234,31 +234,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return {"x": frames, "stable": stable, "rapid": frames - stable}
 
     def _module_params(self, n_features, n_classes):
+        # Ablation (i): without a wavelet there are no stable and rapid parts to attend to.
+        cross_attention = self.wavelet is not None
         return {
-            "n_features": n_features,
-            "n_classes": n_classes,
-            "d_model": self.d_model,
-            "n_heads": self.n_heads,
-            "mlp_dim": self.mlp_dim,
-            "head_hidden": self.head_hidden,
-            "pool_hidden": self.pool_hidden,
-            "dropout": self.dropout,
-            "input_dropout": self.input_dropout,
-            "attention": self.attention,
-            "cross_attention": self.wavelet is not None,
-            "pooling": self.pooling,
-        }
-
-    def _criterion_params(self, n_classes):
-        return {
-            "n_classes": n_classes,
-            "target": self.target,
-            "target_length": self.target_length,
-            "reference": self.reference,
-            "gamma": self.gamma,
-            "lambda_dtw": self.lambda_dtw,
-            "lambda_ap": self.lambda_ap,
-            "lambda_align": self.lambda_align,
+            **super()._module_params(n_features, n_classes),
+            "cross_attention": cross_attention,
         }
 
     def _after_fit(self, frames, lengths, labels):

@@ -1,0 +1,48 @@
+"""The estimators hand their parameters to their torch module and loss by name."""
+
+import inspect
+
+import pytest
+
+from sklearn_microts import MicroTSClassifier
+from sklearn_microts.baselines import (
+    ABMILClassifier,
+    GRUClassifier,
+    LSTMClassifier,
+    TransformerClassifier,
+    TransMILClassifier,
+)
+
+ESTIMATORS = [
+    MicroTSClassifier(),
+    LSTMClassifier(),
+    GRUClassifier(),
+    TransformerClassifier(),
+    ABMILClassifier(),
+    TransMILClassifier(),
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=type)
+def test_defaults_shared_with_the_module_and_loss_agree(estimator):
+    params = estimator.get_params()
+    for part in (estimator._module_class, estimator._criterion_class):
+        for name, parameter in inspect.signature(part).parameters.items():
+            # class_weight: "balanced" in the estimator, the weights it computes in the loss
+            if name in params and name != "class_weight":
+                assert params[name] == parameter.default, f"{part.__name__}: {name}"
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=type)
+def test_every_module_and_loss_parameter_is_given(estimator):
+    module = estimator._module_params(n_features=5, n_classes=3)
+    assert set(module) == set(inspect.signature(estimator._module_class).parameters)
+    loss = estimator._criterion_params(n_classes=3, class_weight=None)
+    assert set(loss) == set(inspect.signature(estimator._criterion_class).parameters)
+
+
+def test_a_changed_parameter_reaches_the_module_and_loss():
+    clf = MicroTSClassifier(d_model=24, gamma=0.5, wavelet=None)
+    assert clf._module_params(5, 3)["d_model"] == 24
+    assert clf._module_params(5, 3)["cross_attention"] is False
+    assert clf._criterion_params(3, None)["gamma"] == 0.5
