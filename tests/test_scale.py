@@ -144,8 +144,10 @@ def test_length_buckets_pad_less_than_random_batches_across_pools():
     assert padded(list(sampler)) < 1.1 < 1.5 < padded(np.array_split(shuffled, 125))
 
 
-def test_classifier_trains_on_batches_of_similar_length(monkeypatch):
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_classifier_groups_batches_by_length_only_when_asked(monkeypatch, group_by_length):
     # Through skorch's validation split too: the loader reads lengths through its Subset.
+    # By default the batches stay random (small datasets train better on varied batches).
     X, y = make_microscopy_sequences(
         n_cases=64, n_features=6, min_length=2, max_length=60, random_state=0
     )
@@ -159,9 +161,10 @@ def test_classifier_trains_on_batches_of_similar_length(monkeypatch):
 
     # The training collate pads through the module's pad_collate (validation keeps its own).
     monkeypatch.setattr(_data, "pad_collate", recording_collate)
-    clf = MicroTSClassifier(**{**SMALL, "batch_size": 8, "validation_fraction": 0.25}).fit(X, y)
+    params = {**SMALL, "batch_size": 8, "validation_fraction": 0.25}
+    clf = MicroTSClassifier(**params, group_by_length=group_by_length).fit(X, y)
     assert len(padded) == clf.max_epochs * 6  # 48 training cases in batches of 8
-    assert sum(padded) < 1.2 * sum(real)
+    assert (sum(padded) < 1.2 * sum(real)) == group_by_length
 
 
 def test_bucketed_loader_shuffles_with_its_generator():

@@ -77,6 +77,7 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         standardize=True,
         class_weight="balanced",
         frame_dropout=0.0,
+        group_by_length=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -97,6 +98,7 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         self.standardize = standardize
         self.class_weight = class_weight
         self.frame_dropout = frame_dropout
+        self.group_by_length = group_by_length
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

@@ -160,6 +160,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         standardize=True,
         class_weight="balanced",
         frame_dropout=0.0,
+        group_by_length=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -194,6 +195,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.standardize = standardize
         self.class_weight = class_weight
         self.frame_dropout = frame_dropout
+        self.group_by_length = group_by_length
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
