@@ -56,6 +56,7 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         frame_dropout=0.0,
         group_by_length=False,
         device="auto",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -73,5 +74,6 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose

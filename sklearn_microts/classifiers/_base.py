@@ -28,6 +28,7 @@ from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_col
 from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
+from ..utils._threads import with_torch_threads
 from ..utils._validation import (
     NON_NEGATIVE,
     POSITIVE,
@@ -76,6 +77,13 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         hold the same cases at every epoch, which costs accuracy on small datasets.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available; the device used is ``device_``.
+    n_threads : int or None, default=None
+        Threads torch computes with in ``fit`` and ``predict`` (restored afterwards).
+        ``None`` keeps torch's count, which follows the share of the cores of a joblib or
+        dask worker process (and :func:`threadpoolctl.threadpool_limits`); in a worker
+        thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
+        among the threads. On a machine busy with other work, ``1`` is often much faster.
+        See :ref:`scaling_out`.
     random_state : int, RandomState instance or None, default=None
         Seed of the initialisation, shuffling and validation split.
     verbose : int, default=0
@@ -146,10 +154,12 @@ class BaseSequenceClassifier(
         "frame_dropout": [SHARE],
         "group_by_length": ["boolean"],
         "device": [str, torch.device],
+        "n_threads": [POSITIVE_INT, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
+    @with_torch_threads
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the network on cases ``X`` with one label per case.
@@ -194,6 +204,7 @@ class BaseSequenceClassifier(
         self._after_fit(frames, lengths, labels)
         return self
 
+    @with_torch_threads
     def predict_proba(self, X):
         """Class probabilities of each case.
 
@@ -356,6 +367,7 @@ class BaseSequenceClassifier(
             },
         )
 
+    @with_torch_threads
     def _forward(self, X):
         """Network outputs of every batch of cases ``X`` (padded per batch), and lengths."""
         check_is_fitted(self)

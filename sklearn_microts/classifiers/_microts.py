@@ -162,6 +162,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         frame_dropout=0.0,
         group_by_length=False,
         device="auto",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -197,6 +198,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

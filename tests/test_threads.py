@@ -1,0 +1,97 @@
+"""torch's thread count in fit and predict: ``n_threads``, each parallel worker's share,
+and the caller's setting restored."""
+
+import numpy as np
+import pytest
+import torch
+from joblib import cpu_count, parallel_backend
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_microts.baselines import ABMILClassifier
+from sklearn_microts.datasets import make_microscopy_sequences
+
+TINY = {"embed_dim": 8, "attention_dim": 4, "max_epochs": 2, "device": "cpu", "random_state": 0}
+
+
+class ThreadProbe(ABMILClassifier):
+    """Records torch's thread count inside ``fit``, once training is done."""
+
+    def _after_fit(self, frames, lengths, labels):
+        self.fit_threads_ = torch.get_num_threads()
+
+
+def _fit_threads(estimator, X, y):
+    """A grid search "score": the thread count its fit ran with, in whichever worker."""
+    return estimator.fit_threads_
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_microscopy_sequences(n_cases=24, n_features=4, max_length=10, random_state=0)
+
+
+@pytest.fixture
+def torch_at_three_threads():
+    """torch at 3 threads, whatever the cores, so that a count set by the estimator shows."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(3)
+    yield
+    torch.set_num_threads(previous)
+
+
+def _threads_of_grid_search(data):
+    grid = GridSearchCV(
+        ThreadProbe(**TINY), {"lr": [1e-3, 1e-2]}, cv=2, scoring=_fit_threads, refit=False
+    )
+    return grid.fit(*data).cv_results_["mean_test_score"]
+
+
+@pytest.mark.usefixtures("torch_at_three_threads")
+def test_n_threads_is_used_in_fit_and_predict_and_restored_after(data):
+    X, y = data
+    clf = ThreadProbe(n_threads=1, **TINY).fit(X, y)
+    assert clf.fit_threads_ == 1
+    assert torch.get_num_threads() == 3
+
+    seen = []
+    clf.net_.module_.register_forward_hook(lambda *_: seen.append(torch.get_num_threads()))
+    clf.predict(X)
+    assert seen
+    assert set(seen) == {1}
+    assert torch.get_num_threads() == 3
+
+
+@pytest.mark.usefixtures("torch_at_three_threads")
+def test_by_default_a_fit_outside_workers_keeps_torch_count(data):
+    assert ThreadProbe(**TINY).fit(*data).fit_threads_ == 3
+
+
+@pytest.mark.usefixtures("torch_at_three_threads")
+def test_grid_search_in_threads_fits_with_one_thread_each(data):
+    # Worker threads start with torch's count of the process (3): two of them would use 6.
+    with parallel_backend("threading", n_jobs=2):
+        scores = _threads_of_grid_search(data)
+    np.testing.assert_array_equal(scores, 1)
+    assert torch.get_num_threads() == 3
+
+
+def test_grid_search_in_processes_fits_with_their_share_of_the_cores(data):
+    # joblib's process workers limit OpenMP to their share of the cores, which torch follows.
+    with parallel_backend("loky", n_jobs=2):
+        scores = _threads_of_grid_search(data)
+    np.testing.assert_array_equal(scores, max(1, cpu_count() // 2))
+
+
+@pytest.mark.usefixtures("torch_at_three_threads")
+def test_grid_search_in_dask_worker_threads_shares_the_worker(data):
+    distributed = pytest.importorskip("distributed")
+    # One in-process worker of 3 threads, which nothing limits: torch's 3 threads, shared.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=3, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_backend("dask"),
+    ):
+        scores = _threads_of_grid_search(data)
+    np.testing.assert_array_equal(scores, 1)
