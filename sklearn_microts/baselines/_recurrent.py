@@ -41,6 +41,7 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         group_by_length=False,
         device="auto",
         n_threads=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -60,6 +61,7 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         self.group_by_length = group_by_length
         self.device = device
         self.n_threads = n_threads
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 

@@ -64,6 +64,7 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         group_by_length=False,
         device="auto",
         n_threads=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -84,6 +85,7 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         self.group_by_length = group_by_length
         self.device = device
         self.n_threads = n_threads
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 

@@ -80,6 +80,7 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         group_by_length=False,
         device="auto",
         n_threads=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -102,6 +103,7 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         self.group_by_length = group_by_length
         self.device = device
         self.n_threads = n_threads
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
@@ -84,6 +84,11 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
         among the threads. On a machine busy with other work, ``1`` is often much faster.
         See :ref:`scaling_out`.
+    callbacks : list of (str, skorch.callbacks.Callback) or None, default=None
+        Callbacks added to the skorch net, e.g. skorch's ``Checkpoint`` and
+        ``LoadInitState`` to save training as it goes and resume it after an interruption
+        (see :ref:`scaling_out`). Each fit uses clones; the fitted ones are in
+        ``net_.callbacks_``.
     random_state : int, RandomState instance or None, default=None
         Seed of the initialisation, shuffling and validation split.
     verbose : int, default=0
@@ -155,6 +160,7 @@ class BaseSequenceClassifier(
         "group_by_length": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [POSITIVE_INT, None],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -328,6 +334,10 @@ class BaseSequenceClassifier(
         callbacks += [
             (f"train_{term}", PassthroughScoring(f"train_{term}", on_train=True))
             for term in self._loss_terms
+        ]
+        # Clones: fit leaves the parameter as given (and the estimator clonable).
+        callbacks += [
+            (name, clone(callback, safe=False)) for name, callback in self.callbacks or ()
         ]
         train_split = None
         share = self._validation_share(len(labels))

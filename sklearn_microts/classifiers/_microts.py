@@ -163,6 +163,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         group_by_length=False,
         device="auto",
         n_threads=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -199,6 +200,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.group_by_length = group_by_length
         self.device = device
         self.n_threads = n_threads
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 
