@@ -37,6 +37,7 @@ from ..utils._validation import (
     validate_sequence_data,
 )
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
+from ._unfinished_fit import WarnOnInterrupt, unfitted_on_error
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
 # validation_fraction="auto": this share, when it holds out at least this many cases.
@@ -111,7 +112,7 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
 """
 
 
-class SequenceNet(NeuralNet):
+class SequenceNet(WarnOnInterrupt, NeuralNet):
     """A skorch net whose criterion sees the batch's padding mask and returns named terms.
 
     Each term is recorded per batch as ``train_<term>`` / ``valid_<term>``; the
@@ -165,6 +166,7 @@ class BaseSequenceClassifier(
         "verbose": ["verbose"],
     }
 
+    @unfitted_on_error
     @with_torch_threads
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
