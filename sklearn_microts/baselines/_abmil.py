@@ -56,6 +56,7 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         frame_dropout=0.0,
         group_by_length=False,
         device="auto",
+        accelerator=None,
         n_threads=None,
         callbacks=None,
         random_state=None,
@@ -75,6 +76,7 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device
+        self.accelerator = accelerator
         self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state

@@ -63,6 +63,7 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         frame_dropout=0.0,
         group_by_length=False,
         device="auto",
+        accelerator=None,
         n_threads=None,
         callbacks=None,
         random_state=None,
@@ -84,6 +85,7 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device
+        self.accelerator = accelerator
         self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state

@@ -16,7 +16,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -36,6 +36,7 @@ from ..utils._validation import (
     SHARE,
     validate_sequence_data,
 )
+from ._accelerate import SequenceAccelerateMixin, training_device
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 from ._unfinished_fit import WarnOnInterrupt, unfitted_on_error
 
@@ -78,6 +79,11 @@ TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
         hold the same cases at every epoch, which costs accuracy on small datasets.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available; the device used is ``device_``.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face accelerate (several GPUs or machines, mixed precision;
+        the ``accelerate`` extra), on the accelerator's device instead of ``device``.
+        Launched with ``accelerate launch``, every process trains on its share of each
+        epoch's batches and ends with the same model. See :ref:`scaling_out`.
     n_threads : int or None, default=None
         Threads torch computes with in ``fit`` and ``predict`` (restored afterwards).
         ``None`` keeps torch's count, which follows the share of the cores of a joblib or
@@ -128,6 +134,10 @@ class SequenceNet(WarnOnInterrupt, NeuralNet):
         return terms["loss"]
 
 
+class AcceleratedSequenceNet(SequenceAccelerateMixin, SequenceNet):
+    """A :class:`SequenceNet` trained through an ``accelerate.Accelerator``."""
+
+
 class BaseSequenceClassifier(
     VersionedPickleMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
 ):
@@ -160,6 +170,7 @@ class BaseSequenceClassifier(
         "frame_dropout": [SHARE],
         "group_by_length": ["boolean"],
         "device": [str, torch.device],
+        "accelerator": [HasMethods(["prepare", "backward"]), None],
         "n_threads": [POSITIVE_INT, None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -200,7 +211,7 @@ class BaseSequenceClassifier(
         labels = self._label_encoder.transform(y)
         self.scaler_ = StandardScaler().fit(frames) if self.standardize else None
         frames = self._standardized(frames)
-        self.device_ = resolve_device(self.device)
+        self.device_ = training_device(self.accelerator, self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         # torch draws the initial weights, dropout masks and batch orders from its global
         # generators: they are seeded inside a fork, so the caller's random state is left
@@ -354,7 +365,8 @@ class BaseSequenceClassifier(
                 callbacks.append(
                     ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
                 )
-        return SequenceNet(
+        accelerated = {} if self.accelerator is None else {"accelerator": self.accelerator}
+        return (SequenceNet if self.accelerator is None else AcceleratedSequenceNet)(
             module=self._module_class,
             criterion=self._criterion_class,
             optimizer=self._optimizer,
@@ -372,6 +384,7 @@ class BaseSequenceClassifier(
             callbacks=callbacks,
             device=self.device_,
             verbose=int(self.verbose),
+            **accelerated,
             **{f"module__{k}": v for k, v in self._module_params(n_features, n_classes).items()},
             **{
                 f"criterion__{k}": v

@@ -162,6 +162,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         frame_dropout=0.0,
         group_by_length=False,
         device="auto",
+        accelerator=None,
         n_threads=None,
         callbacks=None,
         random_state=None,
@@ -199,6 +200,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device
+        self.accelerator = accelerator
         self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state
