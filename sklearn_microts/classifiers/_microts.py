@@ -16,7 +16,14 @@ from ..utils._convert import pad_frames
 from ..utils._validation import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SHARE, NumberInterval
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
-STRATEGIES = ("ap", "dtw", "knn", "vote")
+# The strategies that vote, and "vote", their majority.
+_VOTERS = ("ap", "dtw", "knn")
+STRATEGIES = (*_VOTERS, "vote")
+# A tie among the voters goes to the pooled prediction: its probabilities join the votes at
+# a weight below one vote, so they can break a tie but never outvote a majority (one vote
+# plus at most 0.5 never beats two votes).
+_TIE_BREAKER = "ap"
+_TIE_BREAK_WEIGHT = 0.5
 
 
 class MicroTSClassifier(BaseSequenceClassifier):
@@ -327,19 +334,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _proba_from_outputs(self, outputs, lengths):
         frame_proba, case_logits, _ = self._unpad(outputs, lengths)
+        proba_of = {"ap": self._proba_ap, "dtw": self._proba_dtw, "knn": self._proba_knn}
         strategy = self._inference_strategy()
-        strategies = ("ap", "dtw", "knn") if strategy == "vote" else (strategy,)
-        probas = {
-            name: getattr(self, f"_proba_{name}")(frame_proba, case_logits, lengths)
-            for name in strategies
-        }
         if strategy != "vote":
-            return probas[strategy]
-        # Majority of the three; the pooled probabilities, at half weight, break ties toward
-        # "ap" (one vote plus at most 0.5 never beats two votes).
-        n_classes = len(self.classes_)
-        votes = sum(np.eye(n_classes)[p.argmax(1)] for p in probas.values())
-        return (votes + 0.5 * probas["ap"]) / 3.5
+            return proba_of[strategy](frame_proba, case_logits, lengths)
+        probas = {name: proba_of[name](frame_proba, case_logits, lengths) for name in _VOTERS}
+        return _majority_vote(probas, len(self.classes_))
 
     def _proba_ap(self, frame_proba, case_logits, lengths):
         return torch.softmax(torch.from_numpy(case_logits), -1).numpy()
@@ -370,6 +370,26 @@ class MicroTSClassifier(BaseSequenceClassifier):
         nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
         votes = np.eye(len(self.classes_))[self.train_labels_[reference][nearest]].sum(1)
         return votes / k
+
+
+def _majority_vote(probas, n_classes):
+    """Vote shares of the voters' predicted classes, ties going to ``_TIE_BREAKER``.
+
+    Parameters
+    ----------
+    probas : dict of str to ndarray of shape (n_cases, n_classes)
+        Each voter's class probabilities.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_cases, n_classes)
+        Rows summing to 1, largest at the majority class.
+    """
+    votes = sum(np.eye(n_classes)[proba.argmax(1)] for proba in probas.values())
+    tie_break = _TIE_BREAK_WEIGHT * probas[_TIE_BREAKER]
+    return (votes + tie_break) / (len(probas) + _TIE_BREAK_WEIGHT)
 
 
 def _reference_cases(labels, size):
