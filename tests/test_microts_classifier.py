@@ -1,5 +1,6 @@
 """MicroTSClassifier as an estimator: learning, strategies, ablations, pickling, errors."""
 
+import copy
 import pickle
 import random
 
@@ -36,7 +37,13 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
+    """Shared by the tests: read it, or change a copy (:func:`with_params`), never itself."""
     return MicroTSClassifier(**SMALL).fit(*data)
+
+
+def with_params(clf, **params):
+    """The fitted classifier with other inference parameters, the shared fixture intact."""
+    return copy.copy(clf).set_params(**params)
 
 
 def test_learns_late_weak_signal_better_than_mean_pooling():
@@ -74,24 +81,35 @@ def test_learns_late_weak_signal_better_than_mean_pooling():
 @pytest.mark.parametrize("strategy", ["ap", "dtw", "knn", "vote"])
 def test_predict_proba_agrees_with_predict(fitted, data, strategy):
     X, _ = data
-    fitted.set_params(strategy=strategy)
-    proba = fitted.predict_proba(X)
+    clf = with_params(fitted, strategy=strategy)
+    proba = clf.predict_proba(X)
     assert proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-6)
-    np.testing.assert_array_equal(fitted.classes_[proba.argmax(1)], fitted.predict(X))
-    assert set(fitted.predict(X)) <= {"benign", "malignant"}
-    fitted.set_params(strategy="vote")
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X))
+    assert set(clf.predict(X)) <= {"benign", "malignant"}
 
 
-def test_vote_is_the_majority_with_ties_to_ap(fitted, data):
-    X, _ = data
-    predictions = {s: fitted.set_params(strategy=s).predict(X) for s in ("ap", "dtw", "knn")}
-    vote = fitted.set_params(strategy="vote").predict(X)
-    for i in range(len(X)):
-        options = [predictions[s][i] for s in ("ap", "dtw", "knn")]
-        majority = max(set(options), key=options.count)
-        expected = majority if options.count(majority) >= 2 else predictions["ap"][i]
-        assert vote[i] == expected
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = make_microscopy_sequences(
+        n_cases=45, n_features=6, n_classes=3, max_length=20, random_state=0
+    )
+    return MicroTSClassifier(**{**SMALL, "max_epochs": 2}).fit(X, y), X
+
+
+@pytest.mark.parametrize("others_agree", [False, True])
+def test_vote_is_the_majority_with_ties_to_ap(three_classes, others_agree):
+    # Three classes, so that the three strategies can all disagree. Each is made certain of
+    # its class: "ap" of every class in turn, "dtw" and "knn" of the classes after it, the
+    # same one (a majority against a certain "ap") or two different ones (a three-way tie).
+    clf, X = three_classes
+    ap = np.arange(len(X)) % 3
+    voter = with_params(clf, strategy="vote")
+    voter._proba_ap = lambda *outputs: np.eye(3)[ap]
+    voter._proba_dtw = lambda *outputs: np.eye(3)[(ap + 1) % 3]
+    voter._proba_knn = lambda *outputs: np.eye(3)[(ap + (1 if others_agree else 2)) % 3]
+    expected = (ap + 1) % 3 if others_agree else ap
+    np.testing.assert_array_equal(voter.predict(X), clf.classes_[expected])
 
 
 def test_frame_probabilities_and_pooling_weights(fitted, data):
@@ -161,21 +179,60 @@ def test_auto_device_is_non_deterministic_when_it_picks_cuda(monkeypatch, cuda):
     assert MicroTSClassifier(device="cpu").__sklearn_tags__().non_deterministic is False
 
 
+# Ablations (i)-(iv) against the same recipe without them (same seed, same epochs).
+ABLATION_EPOCHS = {**SMALL, "max_epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def unablated(data):
+    return MicroTSClassifier(**ABLATION_EPOCHS).fit(*data)
+
+
+def _ablated(data, **params):
+    X, y = data
+    clf = MicroTSClassifier(**ABLATION_EPOCHS, **params).fit(X, y)
+    assert clf.predict(X).shape == (len(X),)
+    return clf
+
+
+def test_ablation_i_without_a_wavelet_builds_no_cross_attention(data, unablated):
+    clf = _ablated(data, wavelet=None)
+    assert unablated.net_.module_.stable_attention is not None
+    assert clf.net_.module_.stable_attention is None
+    assert clf.net_.module_.rapid_attention is None
+
+
+def test_ablation_ii_explicit_targets_are_one_hot(data, unablated):
+    clf = _ablated(data, target="explicit")
+    targets = clf.net_.criterion_.targets.numpy()
+    np.testing.assert_array_equal(targets, np.eye(2)[:, None, :].repeat(targets.shape[1], 1))
+    assert not np.isin(unablated.net_.criterion_.targets.numpy(), (0.0, 1.0)).all()
+
+
+def test_ablation_iii_without_the_reference_changes_the_dtw_term(data, unablated):
+    clf = _ablated(data, reference=False)
+    assert clf.history_[0, "train_dtw"] != pytest.approx(unablated.history_[0, "train_dtw"])
+
+
+def test_ablation_iv_without_alignment_trains_on_dtw_and_ap_alone(data, unablated):
+    clf = _ablated(data, lambda_align=0.0)
+    assert "train_align" in unablated.history_[-1]
+    last = clf.history_[-1]
+    assert "train_align" not in last
+    expected = clf.lambda_dtw * last["train_dtw"] + clf.lambda_ap * last["train_ap"]
+    assert last["train_loss"] == pytest.approx(expected, rel=1e-5)
+
+
 @pytest.mark.parametrize(
     ("params", "has_frames", "has_pooling"),
     [
-        ({"wavelet": None}, True, True),  # (i)
-        ({"target": "explicit"}, True, True),  # (ii)
-        ({"reference": False}, True, True),  # (iii)
-        ({"lambda_align": 0.0}, True, True),  # (iv)
         ({"attention": False}, False, True),  # (v): predicts with "ap"
         ({"pooling": False}, True, False),  # (vi): predicts with "dtw"
     ],
 )
-def test_every_ablation_trains_and_predicts(data, params, has_frames, has_pooling):
-    X, y = data
-    clf = MicroTSClassifier(**{**SMALL, "max_epochs": 2}, **params).fit(X, y)
-    assert clf.predict(X).shape == (len(X),)
+def test_ablations_v_and_vi_remove_a_branch(data, params, has_frames, has_pooling):
+    X, _ = data
+    clf = _ablated(data, **params)
     if has_frames:
         assert len(clf.predict_frame_proba(X[:2])) == 2
     else:

@@ -4,8 +4,6 @@ The distances come from the dynamic programme's table here (the optimal path of 
 and its cost), the path the classifier used before it had a pairwise DTW of its own.
 """
 
-import copy
-
 import numpy as np
 import pytest
 import torch
@@ -17,7 +15,7 @@ from sklearn_microts.nn._targets import target_sequences
 from sklearn_microts.softdtw import dtw_path, soft_dtw
 from sklearn_microts.utils._ragged import pad_frames
 
-from .test_microts_classifier import SMALL
+from .test_microts_classifier import SMALL, with_params
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +50,6 @@ def _path_dtw(cases_a, cases_b):
     return np.array(costs).reshape(len(cases_a), len(cases_b))
 
 
-def _with(clf, **params):
-    """The fitted classifier with other inference parameters, the module's fixture intact."""
-    return copy.copy(clf).set_params(**params)
-
-
 def _lengths(pairs, side):
     return np.array([len(pair[side]) for pair in pairs])
 
@@ -71,7 +64,7 @@ def test_knn_votes_among_the_nearest_training_cases(fitted):
     distances = _path_dtw(frame_proba, _training_frame_proba(clf))
     nearest = np.argsort(distances, axis=1, kind="stable")[:, : clf.n_neighbors]
     expected = np.eye(2)[clf.train_labels_[nearest]].mean(1)
-    got = _with(clf, strategy="knn").predict_proba(X)
+    got = with_params(clf, strategy="knn").predict_proba(X)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -89,17 +82,17 @@ def test_dtw_is_a_softmax_over_the_class_targets(fitted):
         dtype=torch.float64,
     )
     expected = torch.softmax(-distances, -1).numpy()
-    got = _with(clf, strategy="dtw").predict_proba(X)
+    got = with_params(clf, strategy="dtw").predict_proba(X)
     # On a GPU the classifier runs Triton's exp and log, the reference the CPU's polynomials
     np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
 
 
 def test_vote_is_the_majority_of_the_three_strategies(fitted):
     clf, X = fitted
-    probas = {s: _with(clf, strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
+    probas = {s: with_params(clf, strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
     votes = sum(np.eye(2)[p.argmax(1)] for p in probas.values())
     expected = (votes + 0.5 * probas["ap"]) / 3.5
-    np.testing.assert_allclose(_with(clf, strategy="vote").predict_proba(X), expected)
+    np.testing.assert_allclose(with_params(clf, strategy="vote").predict_proba(X), expected)
 
 
 def _knn_reference(clf, X, reference):
@@ -119,14 +112,14 @@ def test_a_bounded_reference_set_is_a_stratified_subset(fitted, size):
     for label in (0, 1):  # each class in proportion, at least one case
         share = (labels == label).mean()
         assert abs(reference[labels == label].sum() - share * size) <= 1
-    got = _with(clf, strategy="knn", knn_reference_size=size).predict_proba(X)
+    got = with_params(clf, strategy="knn", knn_reference_size=size).predict_proba(X)
     np.testing.assert_array_equal(got, _knn_reference(clf, X, reference))
 
 
 def test_a_reference_set_as_large_as_the_training_set_is_the_exact_search(fitted):
     clf, X = fitted
-    exact = _with(clf, strategy="knn").predict_proba(X)
-    bounded = _with(clf, strategy="knn", knn_reference_size=len(clf.train_labels_))
+    exact = with_params(clf, strategy="knn").predict_proba(X)
+    bounded = with_params(clf, strategy="knn", knn_reference_size=len(clf.train_labels_))
     bounded = bounded.predict_proba(X)
     np.testing.assert_array_equal(bounded, exact)
 
@@ -137,4 +130,4 @@ def test_bad_reference_size(fitted, size):
     with pytest.raises(
         ValueError, match=r"'knn_reference_size' parameter .* int in the range \[1, inf\) or None"
     ):
-        _with(clf, strategy="knn", knn_reference_size=size).predict(X)
+        with_params(clf, strategy="knn", knn_reference_size=size).predict(X)

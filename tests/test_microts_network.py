@@ -97,13 +97,23 @@ def test_the_head_is_shared_between_frames_and_case(module):
     [
         ({"attention": False}, (False, True)),
         ({"pooling": False}, (True, False)),
-        ({"cross_attention": False}, (True, True)),
     ],
 )
 def test_ablated_branches(flags, present):
     _, (X, _) = _batch([3, 6])
     frame_logits, case_logits, _ = MicroTSModule(5, 3, **SMALL, **flags)(**X)
     assert (frame_logits is not None, case_logits is not None) == present
+
+
+@pytest.mark.parametrize("cross_attention", [True, False])
+def test_only_cross_attention_reads_the_stable_and_rapid_parts(cross_attention):
+    _, (X, _) = _batch([3, 6])
+    torch.manual_seed(0)
+    module = MicroTSModule(5, 3, dropout=0.0, cross_attention=cross_attention, **SMALL).eval()
+    moved = {**X, "stable": X["stable"] + 1.0, "rapid": X["rapid"] - 1.0}
+    (frames_before, case_before, _), (frames_after, case_after, _) = module(**X), module(**moved)
+    assert (not torch.allclose(frames_after, frames_before)) is cross_attention
+    torch.testing.assert_close(case_after, case_before)  # pooling reads X alone
 
 
 def test_implicit_targets_follow_the_beta_cdf():
