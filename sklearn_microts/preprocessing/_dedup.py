@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
 from ..utils._validation import NON_NEGATIVE, SHARE, validate_sequence_data
+from ._base import SequenceTransformerMixin
 
 # Rows per block when computing distances: a block of differences stays in the CPU cache
 # instead of streaming a full-size temporary through memory.
@@ -17,7 +18,11 @@ _BLOCK_BYTES = 1 << 20
 
 
 class DedupTransformer(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    VersionedPickleMixin,
+    SequenceTransformerMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Drop near-duplicate frames of each case by time-series differencing.
 
@@ -180,12 +185,6 @@ class DedupTransformer(
             lengths,
             _keep_mask(frames, lengths, self.threshold_, self.compare, neighbour),
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _kept_lengths(lengths, keep):

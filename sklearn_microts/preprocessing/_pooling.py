@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts
 from ..utils._validation import validate_sequence_data
+from ._base import SequenceTransformerMixin
 
 # reduceat over the ragged layout pools every case in one vectorised call.
 _REDUCERS = {
@@ -20,7 +21,13 @@ _REDUCERS = {
 }
 
 
-class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SequencePooler(
+    VersionedPickleMixin,
+    SequenceTransformerMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
+):
     """Pool the frames of each case into one vector of summary statistics.
 
     Turns a dataset of cases into a plain 2-D array, so that any scikit-learn estimator can
@@ -124,9 +131,3 @@ class SequencePooler(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixi
                 f"statistics must be a non-empty sequence of distinct names among "
                 f"{sorted(_REDUCERS)}, got {statistics!r}."
             )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

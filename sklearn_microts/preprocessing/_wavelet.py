@@ -12,12 +12,17 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, split_frames
 from ..utils._validation import POSITIVE_INT, validate_sequence_data
+from ._base import SequenceTransformerMixin
 
 _OUTPUTS = ("stable", "rapid")
 
 
 class WaveletTransformer(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    VersionedPickleMixin,
+    SequenceTransformerMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Split every case along time into a stable (low-frequency) and a rapid part.
 
@@ -143,12 +148,6 @@ class WaveletTransformer(
         names = super().get_feature_names_out(input_features)
         parts = _OUTPUTS if self.output == "both" else (self.output,)
         return np.asarray([f"{part}_{name}" for part in parts for name in names], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def as_wavelet(wavelet):
