@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks and our own sequence checks on every estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_microts import (
@@ -15,7 +16,10 @@ from sklearn_microts.baselines import (
     TransformerClassifier,
     TransMILClassifier,
 )
-from sklearn_microts.utils.estimator_checks import parametrize_with_sequence_checks
+from sklearn_microts.utils.estimator_checks import (
+    check_sequence_estimator,
+    parametrize_with_sequence_checks,
+)
 
 ESTIMATORS = [
     DedupTransformer(),
@@ -81,3 +85,27 @@ def test_sklearn_compatible_estimator(estimator, check):
 @parametrize_with_sequence_checks(ESTIMATORS)
 def test_sequence_estimator(estimator, check):
     check(estimator)
+
+
+class _BatchCentredPooler(SequencePooler):
+    """Pools each case minus the batch's mean: a case's output depends on the others."""
+
+    def transform(self, X):
+        pooled = super().transform(X)
+        return pooled - pooled.mean(0)
+
+
+def test_check_sequence_estimator_runs_the_checks():
+    check_sequence_estimator(SequencePooler())
+    # Fails at the fourth check only: the checks before it are run and passed first.
+    with pytest.raises(AssertionError, match="a case transformed alone"):
+        check_sequence_estimator(_BatchCentredPooler())
+
+
+@pytest.mark.parametrize(
+    "transformer", [DedupTransformer(), WaveletTransformer(), SequencePooler()]
+)
+def test_transformers_take_3d_arrays_and_keep_float32(transformer):
+    tags = transformer.__sklearn_tags__()
+    assert tags.input_tags.three_d_array
+    assert tags.transformer_tags.preserves_dtype == ["float64", "float32"]
