@@ -10,10 +10,10 @@ from sklearn.utils._param_validation import StrOptions, validate_parameter_const
 
 from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
-from ..preprocessing._wavelet import as_wavelet, stable_part
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._validation import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SHARE, NumberInterval
+from ..utils._wavelet import as_wavelet, stable_part
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
 # The strategies that vote, and "vote", their majority.
@@ -89,7 +89,14 @@ class MicroTSClassifier(BaseSequenceClassifier):
                 "        (``train_dtw``, ``train_ap``, ``train_align``, ``valid_*``)."
             ),
         )
-        + """
+        + """    train_frame_proba_ : ndarray of shape (n_training_frames, n_classes)
+        ``y_attn`` (float32) of every frame of the training cases, the cases one after the
+        other: the references of the ``"knn"`` strategy. Only with ``attention=True``.
+    train_lengths_ : ndarray of shape (n_training_cases,)
+        Frames of each training case in ``train_frame_proba_``.
+    train_labels_ : ndarray of shape (n_training_cases,)
+        Class of each training case, as an index into ``classes_``.
+
     Examples
     --------
     >>> from sklearn_microts import MicroTSClassifier

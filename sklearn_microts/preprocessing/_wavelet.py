@@ -1,6 +1,5 @@
 """Wavelet split of each case into stable and rapid parts (METHOD.md section 2)."""
 
-import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -10,8 +9,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._ragged import case_starts, split_frames
+from ..utils._ragged import split_frames
 from ..utils._validation import POSITIVE_INT, validate_sequence_data
+from ..utils._wavelet import as_wavelet, stable_part
 from ._base import SequenceTransformerMixin
 
 _OUTPUTS = ("stable", "rapid")
@@ -148,62 +148,3 @@ class WaveletTransformer(
         names = super().get_feature_names_out(input_features)
         parts = _OUTPUTS if self.output == "both" else (self.output,)
         return np.asarray([f"{part}_{name}" for part in parts for name in names], dtype=object)
-
-
-def as_wavelet(wavelet):
-    """``wavelet`` as a :class:`pywt.Wavelet`: a name must be a discrete wavelet of pywt.
-
-    Raises
-    ------
-    ValueError
-        For a name that :func:`pywt.wavelist` with ``kind="discrete"`` does not hold.
-    """
-    if isinstance(wavelet, pywt.Wavelet):
-        return wavelet
-    if wavelet not in pywt.wavelist(kind="discrete"):
-        raise ValueError(
-            f"wavelet must be the name of a discrete wavelet known to PyWavelets "
-            f"(pywt.wavelist(kind='discrete'), e.g. 'haar', 'db2', 'sym4'), got {wavelet!r}."
-        )
-    return pywt.Wavelet(wavelet)
-
-
-def stable_part(frames, lengths, wavelet, level, method, out):
-    """Write the approximation component of every case into ``out`` (ragged layout).
-
-    Cases of equal length share their decomposition level, so each distinct length is one
-    batched transform over a ``(n_cases_of_that_length, d, length)`` block: the loop runs
-    over distinct lengths, never over frames. Time goes on the last, contiguous axis, where
-    pywt is about 3x faster than along a strided one.
-    """
-    starts = case_starts(lengths)
-    for length in np.unique(lengths):
-        rows = starts[lengths == length][:, None] + np.arange(length)  # (n_cases, length)
-        case_level = min(level, pywt.dwt_max_level(int(length), wavelet.dec_len))
-        if case_level == 0:  # too short for any level: all stable
-            out[rows] = frames[rows]
-            continue
-        block = np.ascontiguousarray(frames[rows].transpose(0, 2, 1))
-        out[rows] = _approximation(block, wavelet, case_level, method)[..., :length].transpose(
-            0, 2, 1
-        )
-    return out
-
-
-def _approximation(block, wavelet, level, method):
-    """The first component of ``pywt.mra(block, axis=-1)``, length possibly padded."""
-    if method == "dwt":
-        # pywt.mra would also rebuild every detail component; the rapid part is taken as the
-        # remainder, so rebuilding the approximation alone halves the work.
-        coeffs = pywt.wavedec(block, wavelet, level=level, axis=-1, mode="periodization")
-        # Zero details (not None): their lengths tell waverec how to crop odd lengths.
-        details = [np.zeros_like(detail) for detail in coeffs[1:]]
-        return pywt.waverec([coeffs[0], *details], wavelet, axis=-1, mode="periodization")
-    length = block.shape[-1]  # the stationary analysis needs a multiple of 2**level frames
-    padded = -(-length // 2**level) * 2**level
-    block = np.pad(block, ((0, 0), (0, 0), (0, padded - length)), mode="symmetric")
-    with warnings.catch_warnings():
-        # pywt warns that a biorthogonal wavelet does not preserve energy under its
-        # normalised stationary transform; the split we take from it stays exactly additive.
-        warnings.filterwarnings("ignore", "norm=True, but the wavelet is not orthogonal")
-        return pywt.mra(block, wavelet, level=level, axis=-1, transform="swt")[0]
