@@ -1,7 +1,7 @@
-"""The baselines of Hong et al. (METHOD.md section 8), estimators of the same family as
-:class:`~sklearn_microts.MicroTSClassifier`: sequence models that read the frames in order
-(LSTM, GRU, Transformer) and multiple-instance learners that read them as a bag (ABMIL,
-TransMIL)."""
+"""The baselines of Hong et al. (:ref:`method_baselines` in the docs), estimators of the
+same family as :class:`~sklearn_microts.MicroTSClassifier`: sequence models that read the
+frames in order (LSTM, GRU, Transformer) and multiple-instance learners that read them as a
+bag (ABMIL, TransMIL)."""
 
 from ._abmil import ABMILClassifier
 from ._recurrent import GRUClassifier, LSTMClassifier

@@ -34,7 +34,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
     cross-attention to its wavelet stable and rapid parts, and read by one head that gives
     per-frame class probabilities ``y_attn``; gated attention pooling over the frames gives
     the case prediction ``y_ap`` through the same head. Training fits ``y_attn`` to a class
-    target sequence with soft-DTW, ``y_ap`` to the label, and aligns the two (METHOD.md).
+    target sequence with soft-DTW, ``y_ap`` to the label, and aligns the two (Eqs. 6-8 of the
+    paper). Read more in :ref:`method`.
 
     Parameters
     ----------
@@ -327,7 +328,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return frame_proba, (np.concatenate(case_logits) if case_logits else None), weights
 
     def _inference_strategy(self):
-        """The strategy in use: METHOD.md section 7's ablations fix the one they leave.
+        """The strategy in use: the ablations (:ref:`method_ablations`) fix the one they leave.
 
         Read at prediction time, so that ``set_params(strategy=...)`` on a fitted classifier
         changes the inference without retraining.

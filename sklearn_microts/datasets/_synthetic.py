@@ -37,8 +37,9 @@ def make_microscopy_sequences(
     regions, the diagnostic ones, carry the class signal (``class_sep`` times a class
     direction added to the frame), and a region starting at relative time ``t`` in the
     case is diagnostic with probability ``signal_probability * F(t)``, ``F`` the CDF of
-    Beta(3, 20), so the signal appears after the first frames as in METHOD.md's implicit
-    target. Every case has at least one diagnostic region (its last one if none was drawn).
+    Beta(3, 20), so the signal appears after the first frames as in the method's implicit
+    target (:ref:`method_targets`). Every case has at least one diagnostic region (its last
+    one if none was drawn).
 
     Parameters
     ----------

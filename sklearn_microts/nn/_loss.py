@@ -1,4 +1,4 @@
-"""The training objective of Hong et al. (METHOD.md section 5)."""
+"""The training objective of Hong et al. (Eqs. 6-8 of the paper; :ref:`method_loss`)."""
 
 import torch
 from torch import nn

@@ -1,4 +1,5 @@
-"""The network of Hong et al. (METHOD.md section 3) as a torch module."""
+"""The network of Hong et al. (Eqs. 2-5 of the paper; :ref:`method_network` in the docs) as a
+torch module."""
 
 from torch import nn
 
@@ -85,6 +86,6 @@ class MicroTSModule(nn.Module):
                 hidden = hidden + self.rapid_attention(queries, self.embed(rapid), mask)
             frame_logits = self.head(hidden)
         if self.pooling is not None:
-            pooled, weights = self.pooling(embedded, mask)  # over the embedded X (METHOD 3)
+            pooled, weights = self.pooling(embedded, mask)  # over the embedded X (Eqs. 4-5)
             case_logits = self.head(pooled)
         return frame_logits, case_logits, weights

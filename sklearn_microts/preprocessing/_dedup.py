@@ -1,4 +1,5 @@
-"""De-duplication of near-identical frames by time-series differencing (METHOD.md section 1)."""
+"""De-duplication of near-identical frames by time-series differencing (Eq. 1 of the paper;
+:ref:`method_dedup` in the docs)."""
 
 from typing import ClassVar
 
@@ -32,7 +33,7 @@ class DedupTransformer(
     neighbour makes the transform idempotent and stops a slow drift from erasing a whole
     region; the paper's literal reading is ``compare="previous"``.
 
-    Read more in METHOD.md, section 1.
+    Read more in the method page, :ref:`method_dedup`.
 
     Parameters
     ----------

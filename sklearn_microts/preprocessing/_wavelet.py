@@ -1,4 +1,4 @@
-"""Wavelet split of each case into stable and rapid parts (METHOD.md section 2)."""
+"""Wavelet split of each case into stable and rapid parts (:ref:`method_wavelet` in the docs)."""
 
 from typing import ClassVar
 
@@ -32,7 +32,7 @@ class WaveletTransformer(
     case's length, and ``X_stb + X_rpd == X`` to float precision. Stable patterns are the
     regions a pathologist lingers on; rapid changes are the jumps to new regions.
 
-    Read more in METHOD.md, section 2.
+    Read more in the method page, :ref:`method_wavelet`.
 
     Parameters
     ----------
