@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import torch
 from joblib.parallel import get_active_backend
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 
 def worker_threads():
@@ -78,6 +79,13 @@ def with_torch_threads(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        # Before fit's own validation runs (and at predict, after a set_params): the
+        # estimator's declared constraint, so that a bad value is a clear error, not torch's.
+        validate_parameter_constraints(
+            {"n_threads": self._parameter_constraints["n_threads"]},
+            {"n_threads": self.n_threads},
+            caller_name=type(self).__name__,
+        )
         with torch_threads(self.n_threads):
             return method(self, *args, **kwargs)
 
