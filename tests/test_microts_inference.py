@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from sklearn_microts import MicroTSClassifier
+from sklearn_microts.classifiers import _microts
 from sklearn_microts.classifiers._microts import _reference_cases
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.nn._targets import target_sequences
@@ -65,6 +66,25 @@ def test_knn_votes_among_the_nearest_training_cases(fitted):
     nearest = np.argsort(distances, axis=1, kind="stable")[:, : clf.n_neighbors]
     expected = np.eye(2)[clf.train_labels_[nearest]].mean(1)
     got = with_params(clf, strategy="knn").predict_proba(X)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_knn_searches_in_blocks_of_test_cases_with_the_same_votes(fitted, monkeypatch):
+    # Blocks bound the search's memory (all pairs at once exhausted 24 GB at 20,000 cases);
+    # 3 test cases a block here, the last block shorter: the votes must not change.
+    clf, X = fitted
+    expected = with_params(clf, strategy="knn").predict_proba(X)
+    blocks = []
+    pairwise = _microts._pairwise_dtw
+
+    def counting(frames_a, lengths_a, *args):
+        blocks.append(len(lengths_a))
+        return pairwise(frames_a, lengths_a, *args)
+
+    monkeypatch.setattr(_microts, "_KNN_BLOCK_PAIRS", 3 * len(clf.train_lengths_))
+    monkeypatch.setattr(_microts, "_pairwise_dtw", counting)
+    got = with_params(clf, strategy="knn").predict_proba(X)
+    assert blocks == [3] * (len(X) // 3) + [len(X) % 3] * (len(X) % 3 > 0)
     np.testing.assert_array_equal(got, expected)
 
 

@@ -24,6 +24,9 @@ STRATEGIES = (*_VOTERS, "vote")
 # plus at most 0.5 never beats two votes).
 _TIE_BREAKER = "ap"
 _TIE_BREAK_WEIGHT = 0.5
+# The knn search compares blocks of test cases with the reference cases, at most this many
+# pairs a block: its memory stays bounded (20,000 x 20,000 pairs at once took over 24 GB).
+_KNN_BLOCK_PAIRS = 2**22
 
 
 class MicroTSClassifier(BaseSequenceClassifier):
@@ -367,15 +370,22 @@ class MicroTSClassifier(BaseSequenceClassifier):
     def _proba_knn(self, frame_proba, case_logits, lengths):
         """Vote shares among the ``n_neighbors`` reference training cases nearest in DTW."""
         reference = _reference_cases(self.train_labels_, self.knn_reference_size)
-        distances = _pairwise_dtw(
-            np.concatenate(frame_proba),
-            lengths,
-            self.train_frame_proba_[np.repeat(reference, self.train_lengths_)],
-            self.train_lengths_[reference],
-            self.net_.device,  # the model's device; the CPU for a GPU model loaded without one
-        )
-        k = min(self.n_neighbors, distances.shape[1])
-        nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+        reference_frames = self.train_frame_proba_[np.repeat(reference, self.train_lengths_)]
+        reference_lengths = self.train_lengths_[reference]
+        k = min(self.n_neighbors, len(reference_lengths))
+        block = max(1, _KNN_BLOCK_PAIRS // len(reference_lengths))
+        nearest = []
+        for start in range(0, len(frame_proba), block):
+            cases = slice(start, start + block)
+            distances = _pairwise_dtw(
+                np.concatenate(frame_proba[cases]),
+                lengths[cases],
+                reference_frames,
+                reference_lengths,
+                self.net_.device,  # the model's; the CPU for a GPU model loaded without one
+            )
+            nearest.append(np.argsort(distances, axis=1, kind="stable")[:, :k])
+        nearest = np.concatenate(nearest)
         votes = np.eye(len(self.classes_))[self.train_labels_[reference][nearest]].sum(1)
         return votes / k
 
