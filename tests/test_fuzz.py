@@ -23,7 +23,6 @@ from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler,
 from sklearn_microts.baselines import LSTMClassifier, TransformerClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.utils import check_sequences, pad_sequences, to_tslearn
-from sklearn_microts.utils._validation import FLOAT32_MAX
 
 OUR_CODE = (Path(sklearn_microts.__file__).parent, Path(sklearn.__file__).parent / "utils")
 
@@ -131,25 +130,30 @@ def test_validation_and_converters(X):
 @given(X=HOSTILE_X)
 def test_transformers_fit_and_transform(transformer, X):
     out = _assert_works_or_fails_clearly(clone(transformer).fit_transform, X)
-    if out is not None and not _at_float32_limit(X):  # see the xfail test below
+    if out is not None:
         _assert_finite(out if isinstance(out, list) else [out])
     fitted = clone(transformer).fit(X_GOOD)
     _assert_works_or_fails_clearly(fitted.transform, X)
 
 
-def _at_float32_limit(X):
-    """Whether valid ``X`` holds values so near float32's largest that a sum overflows."""
-    return max(np.abs(case).max() for case in check_sequences(X)) > FLOAT32_MAX / 4
-
-
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="WaveletTransformer computes float32 input in float32: (a + b) overflows at 3.4e38",
-)
-def test_wavelet_at_the_float32_limit():
+@pytest.mark.parametrize("method", ["dwt", "swt"])
+def test_wavelet_at_the_float32_limit(method):
+    # Haar's sums overflow float32 inside pywt; the split itself fits: redone in float64.
     X = [np.array([[0.0], [0.0], [3.4e38]], dtype=np.float32)]
-    _assert_finite(WaveletTransformer().fit_transform(X))
+    stable, rapid = WaveletTransformer(method=method).fit_transform(X)[0].T
+    np.testing.assert_allclose(stable + rapid, X[0][:, 0], rtol=1e-6)
+    _assert_finite([stable, rapid])
+
+
+def test_wavelet_split_beyond_float32():
+    # db2 overshoots: this case's stable part lies beyond float32, whatever the precision.
+    X = [np.array([[0.0], [0.0], [0.0], [3.4e38], [3.4e38], [0.0]], dtype=np.float32)]
+    with pytest.raises(ValueError, match="wavelet split of X case 0 overflows float32"):
+        WaveletTransformer(wavelet="db2").fit_transform(X)
+    # The classifier computes in float32 whatever the input's precision.
+    classifier = MicroTSClassifier(wavelet="db2", standardize=False, max_epochs=1)
+    with pytest.raises(ValueError, match="wavelet split of X case 0 overflows float32"):
+        classifier.fit([X[0].astype(np.float64)] * 4, [0, 1, 0, 1])
 
 
 ODD_VALUES = [None, -1, 0, 1, 2, 0.5, -0.5, "abc", "", [], [1], True, False]

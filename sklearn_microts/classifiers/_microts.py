@@ -13,7 +13,7 @@ from ..nn._targets import target_sequences
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._validation import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SHARE, NumberInterval
-from ..utils._wavelet import as_wavelet, stable_part
+from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
 # The strategies that vote, and "vote", their majority.
@@ -257,7 +257,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
             "dwt",
             out=np.empty_like(frames),
         )
-        return {"x": frames, "stable": stable, "rapid": frames - stable}
+        with np.errstate(over="ignore"):  # checked on the next line
+            rapid = frames - stable
+        for part in (stable, rapid):  # the networks compute in float32
+            check_split_representable(part, lengths, np.float32)
+        return {"x": frames, "stable": stable, "rapid": rapid}
 
     def _module_params(self, n_features, n_classes):
         # Ablation (i): without a wavelet there are no stable and rapid parts to attend to.

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
 from ..utils._validation import POSITIVE_INT, validate_sequence_data
-from ..utils._wavelet import as_wavelet, stable_part
+from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import SequenceTransformerMixin
 
 _OUTPUTS = ("stable", "rapid")
@@ -129,7 +129,9 @@ class WaveletTransformer(
         stable = out[:, :n_features]
         stable_part(frames, lengths, wavelet, self.level, self.method, out=stable)
         if self.output != "stable":
-            np.subtract(frames, stable, out=out[:, -n_features:])
+            with np.errstate(over="ignore"):  # checked on the next line
+                np.subtract(frames, stable, out=out[:, -n_features:])
+        check_split_representable(out, lengths, out.dtype)
         return split_frames(out, lengths)
 
     def get_feature_names_out(self, input_features=None):

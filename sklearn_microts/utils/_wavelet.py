@@ -44,10 +44,41 @@ def stable_part(frames, lengths, wavelet, level, method, out):
             out[rows] = frames[rows]
             continue
         block = np.ascontiguousarray(frames[rows].transpose(0, 2, 1))
-        out[rows] = _approximation(block, wavelet, case_level, method)[..., :length].transpose(
-            0, 2, 1
-        )
+        # float32 is transformed in float32 for speed; near its largest value a sum inside
+        # the filters overflows where float64 does not: then the block is redone in float64.
+        with np.errstate(over="ignore", invalid="ignore"):
+            approximation = _approximation(block, wavelet, case_level, method)
+        if not np.isfinite(approximation).all():
+            approximation = _approximation(block.astype(np.float64), wavelet, case_level, method)
+        with np.errstate(over="ignore"):  # beyond out's dtype: check_split_representable
+            out[rows] = approximation[..., :length].transpose(0, 2, 1)
     return out
+
+
+def check_split_representable(part, lengths, dtype, input_name="X"):
+    """Raise if a part of the split does not fit in ``dtype``.
+
+    A wavelet other than Haar overshoots: the stable part of a case near float32's largest
+    value, or the rapid part ``X - X_stb``, can lie beyond it.
+
+    Raises
+    ------
+    ValueError
+        Naming the first case whose part holds a value beyond ``dtype``'s range.
+    """
+    largest = np.finfo(dtype).max
+    # Two reductions decide in the common case (NaN and infinity fail them); only a failure
+    # pays for locating it.
+    if part.min() >= -largest and part.max() <= largest:
+        return
+    with np.errstate(invalid="ignore"):
+        bad_frame = np.flatnonzero(~(np.abs(part) <= largest).all(axis=1))[0]
+    bad_case = int(np.searchsorted(np.cumsum(lengths), bad_frame, "right"))
+    raise ValueError(
+        f"The wavelet split of {input_name} case {bad_case} overflows {np.dtype(dtype)}: its "
+        "stable or rapid part lies beyond the largest value of that type. Rescale the "
+        "features, e.g. with a StandardScaler fitted on the training frames."
+    )
 
 
 def _approximation(block, wavelet, level, method):
