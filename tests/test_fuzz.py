@@ -21,6 +21,7 @@ from sklearn.base import clone
 import sklearn_microts
 from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler, WaveletTransformer
 from sklearn_microts.baselines import LSTMClassifier, TransformerClassifier
+from sklearn_microts.classifiers._base import LARGEST_LEARNING_RATE
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.utils import check_sequences, pad_sequences, to_tslearn
 
@@ -160,11 +161,6 @@ ODD_VALUES = [None, -1, 0, 1, 2, 0.5, -0.5, "abc", "", [], [1], True, False]
 PARAMETER_VALUES = st.one_of(
     st.sampled_from([*ODD_VALUES, 1e300]), st.floats(allow_nan=True, allow_infinity=True)
 )
-# A learning rate or weight decay beyond ~3e37 overflows inside torch's Adam (a RuntimeError
-# of torch, see the xfail test below): the classifiers are fuzzed below that.
-TRAINING_VALUES = st.one_of(
-    st.sampled_from(ODD_VALUES), st.floats(max_value=1e30, min_value=-1e30), st.just(math.nan)
-)
 
 
 @pytest.mark.parametrize(
@@ -211,13 +207,18 @@ def test_classifier_fit_on_hostile_data(classifier, X, y):
         _assert_finite(fitted.predict_proba(X))
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="labels of mixed types fail in numpy's sort, as in scikit-learn",
+@pytest.mark.parametrize(
+    "y", [["a", None] * 6, np.array(["a", 1] * 6, dtype=object)], ids=["str-None", "str-int"]
 )
-def test_labels_of_mixed_types():
-    _assert_works_or_fails_clearly(clone(CLASSIFIERS[1]).fit, X_GOOD, ["a", None] * 6)
+def test_labels_of_mixed_types(y):
+    # numpy cannot sort them: its TypeError inside scikit-learn named no label.
+    with pytest.raises(TypeError, match="y mixes labels of kinds"):
+        clone(CLASSIFIERS[1]).fit(X_GOOD, y)
+
+
+def test_labels_of_one_kind_in_an_object_array():
+    labels = np.array([np.str_("a"), "b", "a"] * 4, dtype=object)
+    assert clone(CLASSIFIERS[1]).fit(X_GOOD, labels).classes_.tolist() == ["a", "b"]
 
 
 @pytest.mark.parametrize("classifier", CLASSIFIERS, ids=type)
@@ -227,7 +228,7 @@ def test_classifier_parameters(classifier, data):
     # random_state goes to scikit-learn's check_random_state, whose errors numpy words.
     names = sorted(set(classifier.get_params()) - {"device", "verbose", "random_state"})
     name = data.draw(st.sampled_from(names))
-    value = data.draw(TRAINING_VALUES)
+    value = data.draw(PARAMETER_VALUES)
     if name == "max_epochs" and isinstance(value, int) and value > 2:
         value = 2  # a valid count, kept short
     estimator = clone(classifier).set_params(**{name: value})
@@ -238,9 +239,28 @@ def test_classifier_parameters(classifier, data):
             _assert_finite(proba)
 
 
-@pytest.mark.xfail(
-    raises=RuntimeError, strict=True, reason="torch's Adam overflows on a learning rate of 1e300"
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("lr", 3.1e38), ("weight_decay", 1e39), ("gamma", 1e39), ("lambda_ap", 1e39)],
 )
-def test_learning_rate_beyond_float32():
-    estimator = clone(CLASSIFIERS[1]).set_params(lr=1e300)
+def test_rates_beyond_float32(name, value):
+    # torch turns them into float32 (Adam raised a RuntimeError of its own at 1e300).
+    estimator = clone(CLASSIFIERS[0]).set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"'{name}' parameter of MicroTSClassifier must be"):
+        estimator.fit(X_GOOD, Y_GOOD)
+
+
+@pytest.mark.parametrize("classifier", CLASSIFIERS[:2], ids=type)  # Adam
+def test_largest_learning_rate(classifier):
+    # Adam's first step divides the rate by 0.1: just below float32's largest it overflowed.
+    estimator = clone(classifier).set_params(lr=LARGEST_LEARNING_RATE)
     _assert_works_or_fails_clearly(estimator.fit, X_GOOD, Y_GOOD)
+
+
+def test_validation_fraction_leaving_no_training_case():
+    estimator = clone(CLASSIFIERS[1]).set_params(validation_fraction=0.95)
+    with pytest.raises(ValueError, match="holds out all 12 training cases"):
+        estimator.fit(X_GOOD, Y_GOOD)
+    # One training case left: too few to stratify by class, so the split is not stratified
+    # (scikit-learn's stratified splitter raised its own error).
+    estimator.set_params(validation_fraction=0.9).fit(X_GOOD, Y_GOOD)

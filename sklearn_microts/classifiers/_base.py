@@ -7,8 +7,10 @@ module and loss to build and how to turn network outputs into class probabilitie
 """
 
 import inspect
+import math
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
+from numbers import Real
 from typing import ClassVar
 
 import numpy as np
@@ -18,8 +20,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
@@ -30,10 +31,12 @@ from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._threads import with_torch_threads
 from ..utils._validation import (
-    NON_NEGATIVE,
-    POSITIVE,
+    FLOAT32_MAX,
+    NON_NEGATIVE_FLOAT32,
     POSITIVE_INT,
     SHARE,
+    NumberInterval,
+    check_case_labels,
     validate_sequence_data,
 )
 from ._accelerate import SequenceAccelerateMixin, training_device
@@ -43,6 +46,9 @@ from ._unfinished_fit import WarnOnInterrupt, unfitted_on_error
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
 # validation_fraction="auto": this share, when it holds out at least this many cases.
 AUTO_VALIDATION_FRACTION, MIN_VALIDATION_CASES = 0.15, 30
+# Adam and RAdam divide the learning rate by their first bias correction, 1 - beta1 = 0.1 at
+# the first step, and hand the quotient to a float32 kernel: a larger rate overflows there.
+LARGEST_LEARNING_RATE = FLOAT32_MAX * (1 - 0.9)
 
 # The training parameters and fitted attributes every neural classifier documents; each
 # class fills in its learning rate, optimizer, weight decay and what ``history_`` holds.
@@ -161,8 +167,8 @@ class BaseSequenceClassifier(
     _parameter_constraints: ClassVar[dict] = {
         "max_epochs": [POSITIVE_INT],
         "batch_size": [POSITIVE_INT],
-        "lr": [POSITIVE],
-        "weight_decay": [NON_NEGATIVE],
+        "lr": [NumberInterval(Real, 0, LARGEST_LEARNING_RATE, closed="right")],
+        "weight_decay": [NON_NEGATIVE_FLOAT32],
         "validation_fraction": [SHARE, StrOptions({"auto"})],
         "patience": [POSITIVE_INT, None],
         "standardize": ["boolean"],
@@ -197,10 +203,7 @@ class BaseSequenceClassifier(
         """
         self._check_params_beyond_constraints()
         frames, lengths = validate_sequence_data(self, X, reset=True)
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(y) != len(lengths):
-            raise ValueError(f"X has {len(lengths)} cases but y has {len(y)} labels.")
+        y = check_case_labels(y, len(lengths))
         self._label_encoder = LabelEncoder().fit(y)
         self.classes_ = self._label_encoder.classes_
         if len(self.classes_) < 2:
@@ -355,8 +358,16 @@ class BaseSequenceClassifier(
         train_split = None
         share = self._validation_share(len(labels))
         if share > 0:
+            # Rounded as scikit-learn's splitters round them.
+            n_valid = math.ceil(share * len(labels))
+            n_train = math.floor((1 - share) * len(labels))
+            if n_train == 0:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} holds out all "
+                    f"{len(labels)} training cases: none is left to train on."
+                )
             counts = np.bincount(labels)
-            stratified = counts.min() >= 2 and share * len(labels) >= len(counts)
+            stratified = counts.min() >= 2 and min(n_valid, n_train) >= len(counts)
             train_split = ValidSplit(share, stratified, random_state=seed)
             callbacks += [
                 (f"valid_{term}", PassthroughScoring(f"valid_{term}")) for term in self._loss_terms

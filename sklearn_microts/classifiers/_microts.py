@@ -12,7 +12,13 @@ from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
-from ..utils._validation import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SHARE, NumberInterval
+from ..utils._validation import (
+    NON_NEGATIVE_FLOAT32,
+    POSITIVE_FLOAT32,
+    POSITIVE_INT,
+    SHARE,
+    NumberInterval,
+)
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
@@ -134,8 +140,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         "target": [StrOptions({"implicit", "explicit"})],
         "target_length": [NumberInterval(Integral, 2, None, closed="left")],
         "reference": ["boolean"],
-        "gamma": [POSITIVE],
-        **{name: [NON_NEGATIVE] for name in ("lambda_dtw", "lambda_ap", "lambda_align")},
+        "gamma": [POSITIVE_FLOAT32],
+        **{name: [NON_NEGATIVE_FLOAT32] for name in ("lambda_dtw", "lambda_ap", "lambda_align")},
         "attention": ["boolean"],
         "pooling": ["boolean"],
         "strategy": [StrOptions(set(STRATEGIES))],

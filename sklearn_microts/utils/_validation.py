@@ -10,7 +10,8 @@ import numbers
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_scalar, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_scalar, column_or_1d, validate_data
 
 from ._ragged import case_starts, split_frames
 
@@ -34,9 +35,12 @@ class NumberInterval(Interval):
 
 # The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
 POSITIVE_INT = NumberInterval(numbers.Integral, 1, None, closed="left")
-POSITIVE = NumberInterval(numbers.Real, 0, None, closed="neither")
 NON_NEGATIVE = NumberInterval(numbers.Real, 0, None, closed="left")
 SHARE = NumberInterval(numbers.Real, 0, 1, closed="left")  # a probability of dropping, a fraction
+# Rates and weights that torch turns into float32 (a learning rate, a loss weight): a larger
+# value overflows there, deep inside training, so it is refused here.
+POSITIVE_FLOAT32 = NumberInterval(numbers.Real, 0, FLOAT32_MAX, closed="right")
+NON_NEGATIVE_FLOAT32 = NumberInterval(numbers.Real, 0, FLOAT32_MAX, closed="both")
 
 
 def check_sequences(X, *, dtype=FLOAT_DTYPES, ensure_all_finite=True, input_name="X"):
@@ -145,6 +149,32 @@ def validate_sequence_data(estimator, X, *, reset, dtype=FLOAT_DTYPES):
         estimator, X=X if hasattr(X, "columns") else frames, reset=reset, skip_check_array=True
     )
     return frames, lengths
+
+
+def check_case_labels(y, n_cases):
+    """Validate the labels ``y`` of ``n_cases`` cases for a classifier; return them 1-D.
+
+    On top of scikit-learn's checks, labels of mixed types (e.g. strings and ``None``) are
+    refused by name: numpy cannot sort them, and its error names no label.
+    """
+    y = column_or_1d(y, warn=True)
+    if y.dtype == object:
+        kinds = {_label_kind(label) for label in y}
+        if len(kinds) > 1:
+            raise TypeError(
+                f"y mixes labels of kinds {sorted(kinds)}: labels must be all numbers or all "
+                "strings."
+            )
+    check_classification_targets(y)
+    if len(y) != n_cases:
+        raise ValueError(f"X has {n_cases} cases but y has {len(y)} labels.")
+    return y
+
+
+def _label_kind(label):
+    if isinstance(label, numbers.Number):
+        return "numbers"
+    return "strings" if isinstance(label, str) else type(label).__name__
 
 
 def check_real_param(value, name, *, min_val=None, max_val=None, include_boundaries="both"):
