@@ -179,6 +179,19 @@ def test_auto_device_is_non_deterministic_when_it_picks_cuda(monkeypatch, cuda):
     assert MicroTSClassifier(device="cpu").__sklearn_tags__().non_deterministic is False
 
 
+@pytest.mark.parametrize("accelerator_device", ["cpu", "cuda:0"])
+def test_an_accelerator_device_decides_non_deterministic(accelerator_device):
+    class Accelerator:  # what the tags read of an accelerate.Accelerator
+        device = torch.device(accelerator_device)
+
+        def prepare(self, *objects): ...
+
+        def backward(self, loss): ...
+
+    tags = MicroTSClassifier(device="cpu", accelerator=Accelerator()).__sklearn_tags__()
+    assert tags.non_deterministic is (accelerator_device != "cpu")
+
+
 # Ablations (i)-(iv) against the same recipe without them (same seed, same epochs).
 ABLATION_EPOCHS = {**SMALL, "max_epochs": 2}
 

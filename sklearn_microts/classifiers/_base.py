@@ -425,7 +425,10 @@ class BaseSequenceClassifier(
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         # CUDA kernels (atomics in scatter and attention backward) are not bit-reproducible.
-        device = resolve_device(self.device) if self.device == "auto" else self.device
+        # An accelerator trains on its own device, whatever ``device`` says (tags never raise:
+        # an object without one is refused at fit).
+        device = getattr(self.accelerator, "device", self.device)
+        device = resolve_device(device) if device == "auto" else device
         tags.non_deterministic = str(device) != "cpu"
         return tags
 
