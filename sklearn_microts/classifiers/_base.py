@@ -8,6 +8,7 @@ module and loss to build and how to turn network outputs into class probabilitie
 
 import inspect
 import math
+import threading
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Real
@@ -433,6 +434,9 @@ class BaseSequenceClassifier(
         return tags
 
 
+_GENERATORS_LOCK = threading.RLock()
+
+
 @contextmanager
 def _seeded_torch(seed, device):
     """Seed torch's generators for ``device`` inside a fork of their state.
@@ -440,10 +444,15 @@ def _seeded_torch(seed, device):
     Only the generators the training draws from are seeded: the CPU one, and every CUDA
     one when training on CUDA (``torch.manual_seed`` would also queue a seed for a CUDA
     device not yet initialised, changing its state after the fork is closed).
+
+    The generators are the process's own: two fits in threads of one process (joblib's
+    threading backend, a dask worker's threads) would draw weights and dropout masks from
+    each other's streams and restore each other's states. A process-wide lock makes them
+    take turns.
     """
     on_cuda = torch.device(device).type == "cuda"
     devices = list(range(torch.cuda.device_count())) if on_cuda else []
-    with torch.random.fork_rng(devices=devices):
+    with _GENERATORS_LOCK, torch.random.fork_rng(devices=devices):
         torch.default_generator.manual_seed(seed)
         if on_cuda:
             torch.cuda.manual_seed_all(seed)
