@@ -8,11 +8,13 @@ torch or Python error from deep inside, a silent NaN, or another exception type 
 import math
 import traceback
 import warnings
+from inspect import signature
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sklearn
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -22,8 +24,23 @@ import sklearn_microts
 from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler, WaveletTransformer
 from sklearn_microts.baselines import LSTMClassifier, TransformerClassifier
 from sklearn_microts.classifiers._base import LARGEST_LEARNING_RATE
-from sklearn_microts.datasets import make_microscopy_sequences
-from sklearn_microts.utils import check_sequences, pad_sequences, to_tslearn
+from sklearn_microts.datasets import make_microscopy_sequences, parse_breakhis_name
+from sklearn_microts.metrics import case_scores
+from sklearn_microts.softdtw import (
+    cdist_dtw,
+    cdist_soft_dtw,
+    dtw,
+    dtw_path,
+    soft_dtw,
+    soft_dtw_divergence,
+)
+from sklearn_microts.utils import (
+    check_sequences,
+    from_sktime,
+    from_tslearn,
+    pad_sequences,
+    to_tslearn,
+)
 
 OUR_CODE = (Path(sklearn_microts.__file__).parent, Path(sklearn.__file__).parent / "utils")
 
@@ -208,11 +225,13 @@ def test_classifier_fit_on_hostile_data(classifier, X, y):
 
 
 @pytest.mark.parametrize(
-    "y", [["a", None] * 6, np.array(["a", 1] * 6, dtype=object)], ids=["str-None", "str-int"]
+    "y",
+    [["a", None] * 6, np.array(["a", 1] * 6, dtype=object), [None] * 12],
+    ids=["str-None", "str-int", "None"],
 )
-def test_labels_of_mixed_types(y):
+def test_labels_neither_all_numbers_nor_all_strings(y):
     # numpy cannot sort them: its TypeError inside scikit-learn named no label.
-    with pytest.raises(TypeError, match="y mixes labels of kinds"):
+    with pytest.raises(TypeError, match="y holds labels of kinds"):
         clone(CLASSIFIERS[1]).fit(X_GOOD, y)
 
 
@@ -264,3 +283,73 @@ def test_validation_fraction_leaving_no_training_case():
     # One training case left: too few to stratify by class, so the split is not stratified
     # (scikit-learn's stratified splitter raised its own error).
     estimator.set_params(validation_fraction=0.9).fit(X_GOOD, Y_GOOD)
+
+
+# The rest of the public API: soft-DTW, the converters, the scores and the generator.
+def _name(function):
+    return function.__name__
+
+
+def _as_tensor_or_array(array):
+    """A tensor where torch can hold the array, else the array itself."""
+    try:
+        return torch.from_numpy(array)
+    except TypeError:
+        return array
+
+
+TENSORS = st.one_of(
+    arrays(), arrays().map(_as_tensor_or_array), st.sampled_from([None, "abc", [1.0], 3.0])
+)
+LENGTHS = st.one_of(st.none(), arrays(max_dims=2), st.lists(HOSTILE_NUMBERS, max_size=3))
+
+
+@pytest.mark.parametrize("function", [soft_dtw, soft_dtw_divergence, dtw], ids=_name)
+@given(x=TENSORS, y=TENSORS, lengths=LENGTHS, gamma=PARAMETER_VALUES)
+def test_soft_dtw_functions(function, x, y, lengths, gamma):
+    keywords = {"x_lengths": lengths} | ({} if function is dtw else {"gamma": gamma})
+    values = _assert_works_or_fails_clearly(lambda: function(x, y, **keywords))
+    if values is not None:
+        _assert_finite(values.detach().numpy())
+
+
+@pytest.mark.parametrize("function", [cdist_dtw, cdist_soft_dtw, dtw_path], ids=_name)
+@given(x=TENSORS, y=TENSORS, lengths=LENGTHS)
+def test_pairwise_dtw_functions(function, x, y, lengths):
+    values = _assert_works_or_fails_clearly(lambda: function(x, y, x_lengths=lengths))
+    if values is not None and function is not dtw_path:
+        _assert_finite(np.asarray(values))
+
+
+@given(X=HOSTILE_X)
+def test_from_converters(X):
+    for function in (from_tslearn, from_sktime):
+        _assert_works_or_fails_clearly(function, X)
+
+
+LABEL_LISTS = st.one_of(
+    st.lists(st.sampled_from([0, 1, 2, "a", None, 0.5, math.nan]), max_size=6),
+    arrays(max_dims=2),
+    st.sampled_from([None, "abc", 3]),
+)
+
+
+@given(y_true=LABEL_LISTS, y_pred=LABEL_LISTS, y_proba=st.one_of(st.none(), arrays()))
+def test_case_scores(y_true, y_pred, y_proba):
+    _assert_works_or_fails_clearly(case_scores, y_true, y_pred, y_proba)
+
+
+@given(data=st.data())
+@settings(max_examples=50)
+def test_make_microscopy_sequences_parameters(data):
+    # random_state goes to scikit-learn's check_random_state, whose errors numpy words.
+    names = sorted(set(signature(make_microscopy_sequences).parameters) - {"random_state"})
+    name = data.draw(st.sampled_from(names))
+    value = data.draw(PARAMETER_VALUES | st.integers(-5, 50))
+    arguments = {"n_cases": 4, "n_features": 2, "max_length": 6, name: value}
+    _assert_works_or_fails_clearly(lambda: make_microscopy_sequences(**arguments))
+
+
+@given(name=st.one_of(st.text(max_size=40), st.sampled_from([None, 3, b"x"])))
+def test_parse_breakhis_name(name):
+    _assert_works_or_fails_clearly(parse_breakhis_name, name)

@@ -1,13 +1,10 @@
 """A generator of labelled frame sequences that behave like microscope sessions."""
 
-import numbers
-
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_scalar
 
 from ..nn._targets import SIGNAL_ONSET
-from ..utils._validation import check_real_param
+from ..utils._validation import check_int_param, check_real_param
 
 
 def make_microscopy_sequences(
@@ -88,11 +85,11 @@ def make_microscopy_sequences(
     >>> len(X), X[0].shape[1], y.tolist()
     (4, 8, [0, 1, 1, 0])
     """
-    check_scalar(n_cases, "n_cases", numbers.Integral, min_val=1)
-    check_scalar(n_features, "n_features", numbers.Integral, min_val=1)
-    check_scalar(n_classes, "n_classes", numbers.Integral, min_val=2)
-    check_scalar(min_length, "min_length", numbers.Integral, min_val=1)
-    check_scalar(max_length, "max_length", numbers.Integral, min_val=min_length)
+    check_int_param(n_cases, "n_cases")
+    check_int_param(n_features, "n_features")
+    check_int_param(n_classes, "n_classes", minimum=2)
+    check_int_param(min_length, "min_length")
+    check_int_param(max_length, "max_length", minimum=min_length)
     probabilities = {
         name: check_real_param(value, name, min_val=0, max_val=1)
         for name, value in [

@@ -10,6 +10,8 @@ from sklearn.metrics import (
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
+from ..utils._validation import check_label_kinds
+
 # The keys of ``case_scores`` and how tables head them, the paper's metric first.
 SCORE_NAMES = {
     "f1_pos": "F1 (positive class)",
@@ -57,8 +59,8 @@ def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
     >>> {name: round(value, 3) for name, value in scores.items()}
     {'accuracy': 0.5, 'f1_macro': 0.333, 'f1_pos': 0.667, 'balanced_accuracy': 0.333}
     """
-    y_true = column_or_1d(y_true)
-    y_pred = column_or_1d(y_pred)
+    y_true = check_label_kinds(column_or_1d(y_true), "y_true")
+    y_pred = check_label_kinds(column_or_1d(y_pred), "y_pred")
     check_consistent_length(y_true, y_pred)
     if len(y_true) == 0:
         raise ValueError("case_scores needs at least one case.")

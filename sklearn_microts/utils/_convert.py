@@ -76,9 +76,16 @@ def from_tslearn(X):
     >>> [x.ravel().tolist() for x in from_tslearn(X)]
     [[1.0, 2.0], [3.0]]
     """
-    if np.ndim(X) != 3:
+    try:
+        n_dims = np.ndim(X)
+    except ValueError:  # numpy's words for nested sequences of different lengths
         raise ValueError(
-            f"A tslearn dataset is a 3-D array (n_ts, sz, d), got {np.ndim(X)} dimension(s)."
+            "A tslearn dataset is a 3-D array (n_ts, sz, d) of NaN-padded series; X nests "
+            "sequences of different lengths."
+        ) from None
+    if n_dims != 3:
+        raise ValueError(
+            f"A tslearn dataset is a 3-D array (n_ts, sz, d), got {n_dims} dimension(s)."
         )
     return check_sequences(X)
 

@@ -154,20 +154,29 @@ def validate_sequence_data(estimator, X, *, reset, dtype=FLOAT_DTYPES):
 def check_case_labels(y, n_cases):
     """Validate the labels ``y`` of ``n_cases`` cases for a classifier; return them 1-D.
 
-    On top of scikit-learn's checks, labels of mixed types (e.g. strings and ``None``) are
-    refused by name: numpy cannot sort them, and its error names no label.
+    On top of scikit-learn's checks, labels of mixed kinds are refused by name, see
+    :func:`check_label_kinds`.
     """
-    y = column_or_1d(y, warn=True)
-    if y.dtype == object:
-        kinds = {_label_kind(label) for label in y}
-        if len(kinds) > 1:
-            raise TypeError(
-                f"y mixes labels of kinds {sorted(kinds)}: labels must be all numbers or all "
-                "strings."
-            )
+    y = check_label_kinds(column_or_1d(y, warn=True))
     check_classification_targets(y)
     if len(y) != n_cases:
         raise ValueError(f"X has {n_cases} cases but y has {len(y)} labels.")
+    return y
+
+
+def check_label_kinds(y, name="y"):
+    """Refuse a 1-D ``y`` unless its labels are all numbers or all strings; return it.
+
+    numpy cannot sort other labels (``None``, strings beside numbers), and its error, raised
+    deep inside scikit-learn, names no label.
+    """
+    if y.dtype == object:
+        kinds = {_label_kind(label) for label in y}
+        if len(kinds) > 1 or not kinds <= {"numbers", "strings"}:
+            raise TypeError(
+                f"{name} holds labels of kinds {sorted(kinds)}: labels must be all numbers or "
+                "all strings."
+            )
     return y
 
 
@@ -197,9 +206,11 @@ def check_real_param(value, name, *, min_val=None, max_val=None, include_boundar
 
 
 def check_int_param(value, name, minimum=1):
-    """Check an integer hyper-parameter (booleans are not integers here)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    """Check an integer hyper-parameter: scikit-learn's checks, and booleans refused (numpy
+    and torch refuse ``True`` as a count, deep inside)."""
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    check_scalar(value, name, numbers.Integral, min_val=minimum)
     return int(value)
 
 
