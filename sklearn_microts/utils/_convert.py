@@ -142,7 +142,7 @@ def from_sktime(X):
         df_list = convert_to(X, to_type="df-list", as_scitype="Panel")
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X is not a valid sktime Panel container: {exc}") from exc
-    return check_sequences([df.to_numpy(dtype=np.float64) for df in df_list])
+    return check_sequences([df.to_numpy() for df in df_list])
 
 
 def from_long_dataframe(df, case_col, order_col, label_col=None, feature_cols=None):
