@@ -371,16 +371,25 @@ def _target_dtype(dtype, dtypes):
     return dtype if dtype in dtypes else dtypes[0]
 
 
-def _check_finite(frames, lengths, input_name, first_case=0):
+def first_value_beyond(frames, lengths, largest):
+    """``(case, value)`` of the first value of ``frames`` (ragged layout) beyond
+    ``+-largest`` or NaN; ``None`` when there is none."""
     # Two cheap reductions decide in the common case (NaN fails both comparisons); only a
     # failure pays for locating it.
-    if frames.min() >= -FLOAT32_MAX and frames.max() <= FLOAT32_MAX:
-        return
+    if frames.min() >= -largest and frames.max() <= largest:
+        return None
     with np.errstate(invalid="ignore"):
-        bad_values = ~(np.abs(frames) <= FLOAT32_MAX)
+        bad_values = ~(np.abs(frames) <= largest)
     first_bad_frame = np.flatnonzero(bad_values.any(axis=1))[0]
-    bad_case = first_case + int(np.searchsorted(np.cumsum(lengths), first_bad_frame, "right"))
-    value = frames[first_bad_frame][bad_values[first_bad_frame]][0]
+    case = int(np.searchsorted(np.cumsum(lengths), first_bad_frame, "right"))
+    return case, frames[first_bad_frame][bad_values[first_bad_frame]][0]
+
+
+def _check_finite(frames, lengths, input_name, first_case=0):
+    found = first_value_beyond(frames, lengths, FLOAT32_MAX)
+    if found is None:
+        return
+    bad_case, value = first_case + found[0], found[1]
     if np.isfinite(value):
         raise ValueError(
             f"{input_name} case {bad_case} holds {value:.3g}, beyond the float32 range "

@@ -8,6 +8,7 @@ import numpy as np
 import pywt
 
 from ._ragged import case_starts
+from ._validation import first_value_beyond
 
 
 def as_wavelet(wavelet):
@@ -66,16 +67,11 @@ def check_split_representable(part, lengths, dtype, input_name="X"):
     ValueError
         Naming the first case whose part holds a value beyond ``dtype``'s range.
     """
-    largest = np.finfo(dtype).max
-    # Two reductions decide in the common case (NaN and infinity fail them); only a failure
-    # pays for locating it.
-    if part.min() >= -largest and part.max() <= largest:
+    found = first_value_beyond(part, lengths, np.finfo(dtype).max)
+    if found is None:
         return
-    with np.errstate(invalid="ignore"):
-        bad_frame = np.flatnonzero(~(np.abs(part) <= largest).all(axis=1))[0]
-    bad_case = int(np.searchsorted(np.cumsum(lengths), bad_frame, "right"))
     raise ValueError(
-        f"The wavelet split of {input_name} case {bad_case} overflows {np.dtype(dtype)}: its "
+        f"The wavelet split of {input_name} case {found[0]} overflows {np.dtype(dtype)}: its "
         "stable or rapid part lies beyond the largest value of that type. Rescale the "
         "features, e.g. with a StandardScaler fitted on the training frames."
     )
