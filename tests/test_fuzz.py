@@ -298,10 +298,23 @@ def _as_tensor_or_array(array):
         return array
 
 
+# Valid batches among the hostile ones, so that a bad gamma or bad lengths meet valid
+# sequences often enough.
+GOOD_TENSORS = [
+    torch.from_numpy(np.random.default_rng(0).random(shape)) for shape in [(2, 4, 3), (3, 3)]
+]
 TENSORS = st.one_of(
-    arrays(), arrays().map(_as_tensor_or_array), st.sampled_from([None, "abc", [1.0], 3.0])
+    st.sampled_from(GOOD_TENSORS),
+    arrays(),
+    arrays().map(_as_tensor_or_array),
+    st.sampled_from([None, "abc", [1.0], 3.0]),
 )
-LENGTHS = st.one_of(st.none(), arrays(max_dims=2), st.lists(HOSTILE_NUMBERS, max_size=3))
+LENGTHS = st.one_of(
+    st.none(),
+    st.sampled_from([[4, 2], [0, 4], [5, 1]]),
+    arrays(max_dims=2),
+    st.lists(HOSTILE_NUMBERS, max_size=3),
+)
 
 
 @pytest.mark.parametrize("function", [soft_dtw, soft_dtw_divergence, dtw], ids=_name)
