@@ -65,42 +65,39 @@ class _Layout:
 def soft_dtw(x, y, x_lengths, y_lengths, gamma):
     layout = _Layout(x_lengths, y_lengths, x.shape[1])
     xs, ys = layout.pairs_last(x), layout.pairs_last(y)
-    cost = kernels.sq_euclidean_cost(xs, ys, layout.active)
-    values, table = kernels.forward(cost, layout.x_lengths, layout.y_lengths, layout.active, gamma)
-    return _values(values, layout, x.device), (layout, xs, ys, cost, table)
+    values, table = kernels.forward_sequences(
+        xs, ys, layout.x_lengths, layout.y_lengths, layout.active, gamma
+    )
+    return _values(values, layout, x.device), (layout, xs, ys, table)
 
 
 def soft_dtw_backward(state, gamma, grad_values):
-    layout, xs, ys, cost, table = state
-    grad_cost = kernels.backward(
-        cost,
+    layout, xs, ys, table = state
+    grad_x, grad_y = kernels.backward_sequences(
         table,
+        xs,
+        ys,
         layout.x_lengths,
         layout.y_lengths,
         layout.active,
         gamma,
         _scale(layout, grad_values),
     )
-    # A separate pass: fused into the sweep, its stores stop LLVM from vectorising it.
-    grad_x, grad_y = kernels.sq_euclidean_cost_backward(grad_cost, xs, ys, layout.active)
     device = grad_values.device
     return layout.pairs_first(grad_x, device), layout.pairs_first(grad_y, device)
 
 
 def soft_dtw_from_cost(cost, x_lengths, y_lengths, gamma):
     layout = _Layout(x_lengths, y_lengths, cost.shape[1])
-    padded = np.zeros((cost.shape[1] + 1, cost.shape[2] + 1, len(layout.x_lengths)))
-    padded[:-1, :-1] = layout.pairs_last(cost)
     values, table = kernels.forward(
-        padded, layout.x_lengths, layout.y_lengths, layout.active, gamma
+        layout.pairs_last(cost), layout.x_lengths, layout.y_lengths, layout.active, gamma
     )
-    return _values(values, layout, cost.device), (layout, padded, table)
+    return _values(values, layout, cost.device), (layout, table)
 
 
 def soft_dtw_from_cost_backward(state, gamma, grad_values):
-    layout, padded, table = state
+    layout, table = state
     grad_cost = kernels.backward(
-        padded,
         table,
         layout.x_lengths,
         layout.y_lengths,
@@ -127,8 +124,13 @@ def dtw(x, y, x_lengths, y_lengths):
 def dtw_table(x, y, x_lengths, y_lengths):
     """DTW values, and each pair's DP table, (B, N + 2, M + 2) in the input order."""
     layout = _Layout(x_lengths, y_lengths, x.shape[1])
-    cost = kernels.sq_euclidean_cost(layout.pairs_last(x), layout.pairs_last(y), layout.active)
-    values, table = kernels.forward_hard(cost, layout.x_lengths, layout.y_lengths, layout.active)
+    values, table = kernels.forward_hard(
+        layout.pairs_last(x),
+        layout.pairs_last(y),
+        layout.x_lengths,
+        layout.y_lengths,
+        layout.active,
+    )
     return _values(values, layout, x.device), layout.pairs_first(table, x.device)
 
 

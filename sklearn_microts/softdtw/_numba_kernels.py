@@ -5,28 +5,37 @@ Every array is laid out with the pairs last, ``(N, M, B)``: the recursion runs o
 the compiler turns into SIMD code. Pairs come sorted by decreasing ``x`` length, and row
 ``i`` loops only over the ``active[i]`` pairs that reach it: ragged batches cost their real
 rows only. For that the loop body must be branch-free and free of library calls, hence the
-polynomial ``exp`` and ``log`` below (accurate to ~1e-13 relative, far below the 1e-9 the
+polynomial ``exp`` and ``log`` below (accurate to ~1e-14 relative, far below the 1e-9 the
 tests demand). Kernels are single-threaded on purpose: numba's threading layer beside
 torch's OpenMP pool makes both spin on 2 cores.
+
+Each cell needs two ``exp``, not three: of its three predecessors the smallest weighs
+``exp(0) = 1``, so the kernels sort the three values (min and max only, no branches) and
+exponentiate the other two.
+
+The forward pass keeps only the DP table. The backward pass recomputes from it each cell's
+soft-argmin weights on its three predecessors, normalised (they sum to 1), a row at a time,
+then sweeps the row for the gradient ``E`` (Blondel et al., 2021). The two are separate
+loops: in one loop, each ``E[i, j]`` waits for ``E[i, j + 1]`` through memory while the
+exponentials of the next cells pile up behind it (measured 18 ns per cell against 4 when
+split). The kernels from sequences compute the cost a row at a time, and their gradient
+from ``E`` a row at a time: no (N, M, B) cost or gradient array is ever allocated.
+
+Layout: ``x`` is (N, C, B), ``y`` (M, C, B), ``cost`` (N, M, B) and ``table``
+(N + 2, M + 2, B): one zero row and column past the end, so that the backward sweep reads
+its successors without bounds tests. Cells past a pair's lengths hold finite values that
+never reach its terminal cell.
 
 Hard DTW (gamma = 0) has two kernels: :func:`forward_hard` keeps the table, for the optimal
 path; :func:`dtw_values` keeps two rows and computes the cost as it goes, in tiles of pairs
 small enough for the core's cache: the many pairs of a pairwise distance matrix.
-
-The forward pass keeps only the DP table; the backward pass recomputes each cell's three
-soft-argmin weights from it (three ``exp``, no ``log``). Storing the weights instead would
-save those ``exp`` but costs three more output streams in the forward loop, which stops
-LLVM from vectorising it (too many possibly-aliasing pointers): measured 22 ns per cell
-against ~3 ns without them.
-
-Layout: ``x`` is (N, C, B), ``y`` (M, C, B), ``cost`` (N + 1, M + 1, B) and ``table``
-(N + 2, M + 2, B): one zero row and column past the end, so that the backward sweep reads
-its successors without bounds tests. Cells past a pair's lengths hold finite values that
-never reach its terminal cell.
 """
 
+import math
+
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 # Fast-math without "no NaNs / no infinities": the DP table's borders are +inf.
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -38,21 +47,45 @@ _JIT = {
     "fastmath": _FASTMATH,
 }
 _EXP_FLOOR = -700.0  # exp(-700) ~ 1e-304: nothing below it can matter beside a term of 1
+_LOG2_E = 1.4426950408889634
+# ln 2 in two parts, the first with 11 significant bits, so that k * _LN2_HIGH is exact for
+# the |k| <= 1010 of the arguments above the floor (Cody and Waite's range reduction).
+_LN2_HIGH = 0.693145751953125
+_LN2_LOW = 1.4286068203094173e-06
 _LN2 = 0.6931471805599453
+# 1/11!, 1/10!, ..., 1/0!: the Taylor series of exp in Horner form, highest power first.
+_EXP_COEFFICIENTS = tuple(1.0 / math.factorial(k) for k in range(11, -1, -1))
 # 1/23, 1/21, ..., 1/1: the atanh series in Horner form, highest power first.
 _ATANH_COEFFICIENTS = tuple(1.0 / k for k in range(23, 0, -2))
 
 
+@intrinsic
+def _float64_from_bits(typingctx, bits):
+    """The float64 whose IEEE 754 bits are the int64 ``bits`` (a bitcast, no conversion)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
 @njit(inline="always", **_JIT)
 def _exp_nonpositive(x):
-    """exp(x) for x in [-700, 0]: Taylor polynomial of degree 10 on x / 4096, squared 12x."""
-    y = x * (1.0 / 4096.0)
-    p = 1.0
-    for k in range(10, 0, -1):  # nested Horner form of the Taylor series
-        p = 1.0 + y * p * (1.0 / k)
-    for _ in range(12):
-        p = p * p
-    return p
+    """exp(x) for x in [-700, 0]: ``2**k * exp(r)``, ``|r| <= ln(2) / 2``.
+
+    ``exp(r)`` by its Taylor polynomial of degree 11 (error below 1e-14), ``2**k`` written
+    directly as the exponent bits of a float64. About 16 vector operations, against 22 for
+    the polynomial on ``x / 4096`` squared 12 times, and a dependency chain half as long.
+    """
+    k = np.floor(x * _LOG2_E + 0.5)
+    r = (x - k * _LN2_HIGH) - k * _LN2_LOW
+    p = 0.0
+    for coefficient in _EXP_COEFFICIENTS:
+        p = p * r + coefficient
+    # Through int32: converting float64 vectors to int64 needs AVX-512, to int32 only AVX.
+    return p * _float64_from_bits((np.int64(np.int32(k)) + 1023) << 52)
 
 
 @njit(inline="always", **_JIT)
@@ -66,6 +99,21 @@ def _log_1_to_3(s):
     for coefficient in _ATANH_COEFFICIENTS:
         series = series * z2 + coefficient
     return 2.0 * z * series + (_LN2 if big else 0.0)
+
+
+@njit(inline="always", **_JIT)
+def _sort3(a, b, c):
+    """(smallest, middle, largest) of three numbers, branch-free."""
+    return min(a, min(b, c)), max(min(a, b), min(max(a, b), c)), max(a, max(b, c))
+
+
+@njit(inline="always", **_JIT)
+def _softmin_terms(low, mid, high, inv_gamma):
+    """``exp(-(v - low) / gamma)`` of the middle and the largest of three values."""
+    return (
+        _exp_nonpositive(max((low - mid) * inv_gamma, _EXP_FLOOR)),
+        _exp_nonpositive(max((low - high) * inv_gamma, _EXP_FLOOR)),
+    )
 
 
 @njit(inline="always", **_JIT)
@@ -90,123 +138,178 @@ def _terminal_values(table, x_lengths, y_lengths):
     return values
 
 
-@njit(**_JIT)
-def sq_euclidean_cost(x, y, active):
-    """``cost[i, j, b] = ||x[i, :, b] - y[j, :, b]||^2``, zero-padded to (N + 1, M + 1, B)."""
-    n, channels, _ = x.shape
-    m = y.shape[0]
-    cost = np.zeros((n + 1, m + 1, x.shape[2]))
-    for i in range(n):
-        pairs = active[i + 1]
-        for j in range(m):
-            for c in range(channels):
-                for b in range(pairs):
-                    difference = x[i, c, b] - y[j, c, b]
-                    cost[i, j, b] += difference * difference
-    return cost
-
-
-@njit(**_JIT)
-def sq_euclidean_cost_backward(grad_cost, x, y, active):
-    """Gradients with respect to x (N, C, B) and y (M, C, B) of ``sum(grad_cost * cost)``."""
-    n, channels, batch = x.shape
-    m = y.shape[0]
-    grad_x = np.zeros((n, channels, batch))
-    grad_y = np.zeros((m, channels, batch))
-    for i in range(n):
-        pairs = active[i + 1]
-        for j in range(m):
-            for c in range(channels):
-                for b in range(pairs):
-                    step = 2.0 * grad_cost[i, j, b] * (x[i, c, b] - y[j, c, b])
-                    grad_x[i, c, b] += step
-                    grad_y[j, c, b] -= step
-    return grad_x, grad_y
+@njit(inline="always", **_JIT)
+def _soft_row(table, cost, i, pairs, gamma, inv_gamma):
+    """Row ``i`` (1-based) of the table from the row above and ``cost`` (M, B), its costs."""
+    # Plain indexing, not row views: LLVM sees one base pointer and can prove that the
+    # cells read and the cell written differ, which it needs to vectorise over b.
+    for j in range(1, cost.shape[0] + 1):
+        for b in range(pairs):
+            low, mid, high = _sort3(table[i - 1, j - 1, b], table[i - 1, j, b], table[i, j - 1, b])
+            e_mid, e_high = _softmin_terms(low, mid, high, inv_gamma)
+            table[i, j, b] = cost[j - 1, b] + low - gamma * _log_1_to_3(1.0 + e_mid + e_high)
 
 
 @njit(**_JIT)
 def forward(cost, x_lengths, y_lengths, active, gamma):
-    """Soft-DTW value of every pair, and the DP table for :func:`backward`."""
-    n, m, batch = cost.shape[0] - 1, cost.shape[1] - 1, cost.shape[2]
+    """Soft-DTW value of every pair of a given cost (N, M, B), and the DP table."""
+    n, m, batch = cost.shape
     table = _new_table(n, m, batch)
     inv_gamma = 1.0 / gamma
-    # Plain indexing, not row views: LLVM sees one base pointer and can prove that the
-    # cells read and the cell written differ, which it needs to vectorise over b.
     for i in range(1, n + 1):
-        pairs = active[i]  # a local: a bound re-read from memory stops vectorisation
-        for j in range(1, m + 1):
-            for b in range(pairs):
-                r0, r1, r2 = table[i - 1, j - 1, b], table[i - 1, j, b], table[i, j - 1, b]
-                low = min(r0, min(r1, r2))
-                total = (
-                    _exp_nonpositive(max((low - r0) * inv_gamma, _EXP_FLOOR))
-                    + _exp_nonpositive(max((low - r1) * inv_gamma, _EXP_FLOOR))
-                    + _exp_nonpositive(max((low - r2) * inv_gamma, _EXP_FLOOR))
-                )
-                table[i, j, b] = cost[i - 1, j - 1, b] + low - gamma * _log_1_to_3(total)
+        _soft_row(table, cost[i - 1], i, active[i], gamma, inv_gamma)
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
 @njit(**_JIT)
-def backward(cost, table, x_lengths, y_lengths, active, gamma, grad_values):
-    """Gradient of ``sum(grad_values * values)`` with respect to the cost, (N, M, B)."""
-    n, m, batch = cost.shape[0] - 1, cost.shape[1] - 1, cost.shape[2]
-    grad = _terminal_gradients(n, m, batch, x_lengths, y_lengths, grad_values)
+def forward_sequences(x, y, x_lengths, y_lengths, active, gamma):
+    """Soft-DTW value of every pair, squared Euclidean cost, and the DP table."""
+    n, m, batch = x.shape[0], y.shape[0], x.shape[2]
+    table = _new_table(n, m, batch)
+    cost = np.empty((m, batch))  # one row; allocated here, so LLVM knows it aliases nothing
     inv_gamma = 1.0 / gamma
-    for i in range(n - 1, -1, -1):
-        _sweep_row(grad, table, cost, i, m, active[i + 1], inv_gamma)
-    return grad[:n, :m]
+    for i in range(1, n + 1):
+        _cost_row(x, y, i - 1, active[i], cost)
+        _soft_row(table, cost, i, active[i], gamma, inv_gamma)
+    return _terminal_values(table, x_lengths, y_lengths), table
 
 
 @njit(inline="always", **_JIT)
-def _terminal_gradients(n, m, batch, x_lengths, y_lengths, grad_values):
-    """Zeros, one row and column past the end, and each pair's gradient at its terminal."""
-    grad = np.zeros((n + 1, m + 1, batch))
-    for b in range(batch):
-        grad[x_lengths[b] - 1, y_lengths[b] - 1, b] = grad_values[b]
-    return grad
+def _share(value, low, high, e_mid, e_high):
+    """The unnormalised weight of ``value``, one of the three sorted into low, mid, high."""
+    return 1.0 if value == low else (e_high if value == high else e_mid)
 
 
 @njit(inline="always", **_JIT)
-def _sweep_row(grad, table, cost, i, m, pairs, inv_gamma):
-    """Gradient of row ``i`` of the cost from the rows below it (Blondel et al., 2021).
+def _row_weights(table, i, pairs, inv_gamma, diagonal, up, left):
+    """Soft-argmin weights of the cells of row ``i`` (0-based) on their three predecessors.
 
-    ``E[i, j]`` sums the gradients of the three cells that read cell (i, j), each times the
-    soft-argmin weight it gave it, ``exp((R[succ] - cost[succ] - R[i, j]) / gamma)``. Cells
-    beyond a pair's terminal never reach it and stay 0 without masks.
+    ``diagonal[j]``, ``up[j]`` and ``left[j]``: what cell (i, j) takes from (i - 1, j - 1),
+    (i - 1, j) and (i, j - 1), for j < M; they sum to 1.
     """
+    for j in range(diagonal.shape[0] - 1):
+        for b in range(pairs):
+            r_diagonal, r_up, r_left = table[i, j, b], table[i, j + 1, b], table[i + 1, j, b]
+            low, mid, high = _sort3(r_diagonal, r_up, r_left)
+            e_mid, e_high = _softmin_terms(low, mid, high, inv_gamma)
+            scale = 1.0 / (1.0 + e_mid + e_high)
+            diagonal[j, b] = scale * _share(r_diagonal, low, high, e_mid, e_high)
+            up[j, b] = scale * _share(r_up, low, high, e_mid, e_high)
+            left[j, b] = scale * _share(r_left, low, high, e_mid, e_high)
+
+
+@njit(inline="always", **_JIT)
+def _sweep_row(here, below, pairs, diagonal_below, up_below, left, incoming):
+    """Gradient ``E`` of row i (``here``, holding the gradients injected at terminal cells)
+    from row i + 1 (``below``): ``E[i, j]`` sums the gradients of the three cells that read
+    cell (i, j), each times the weight it gave it. Cells beyond a pair's terminal never
+    reach it and stay 0 without masks; so do the column past the end and the row below the
+    last, whose weights stay 0.
+    """
+    m = incoming.shape[0]
+    # the successors below first, in a loop free of dependencies between cells
+    for j in range(m):
+        for b in range(pairs):
+            incoming[j, b] = (
+                here[j, b]
+                + below[j + 1, b] * diagonal_below[j + 1, b]
+                + below[j, b] * up_below[j, b]
+            )
+    # then the successor on the right, a chain from the last column back
     for j in range(m - 1, -1, -1):
         for b in range(pairs):
-            r = table[i + 1, j + 1, b]
-            # softmin of each successor: its table value minus its own cost
-            grad[i, j, b] += (
-                grad[i + 1, j + 1, b]
-                * _weight(table[i + 2, j + 2, b] - cost[i + 1, j + 1, b] - r, inv_gamma)
-                + grad[i + 1, j, b]
-                * _weight(table[i + 2, j + 1, b] - cost[i + 1, j, b] - r, inv_gamma)
-                + grad[i, j + 1, b]
-                * _weight(table[i + 1, j + 2, b] - cost[i, j + 1, b] - r, inv_gamma)
-            )
+            here[j, b] = incoming[j, b] + here[j + 1, b] * left[j + 1, b]
 
 
 @njit(inline="always", **_JIT)
-def _weight(log_weight_times_gamma, inv_gamma):
-    # Clamped on both sides: past-the-end cells hold arbitrary finite values (their
-    # gradient is 0, and 0 times a finite weight stays 0).
-    return _exp_nonpositive(min(max(log_weight_times_gamma * inv_gamma, _EXP_FLOOR), 0.0))
+def _weight_rows(m, batch):
+    """Zeroed weight rows (diagonal, up, left) for a row and the row below it, and the
+    sweep's buffer. Zeros, not garbage: rows skipped by short pairs leave stale lanes,
+    which must be finite to vanish against a gradient of 0."""
+    return (
+        np.zeros((m + 1, batch)),
+        np.zeros((m + 1, batch)),
+        np.zeros((m + 1, batch)),
+        np.zeros((m + 1, batch)),
+        np.zeros((m + 1, batch)),
+        np.zeros((m + 1, batch)),
+        np.empty((m, batch)),
+    )
 
 
 @njit(**_JIT)
-def forward_hard(cost, x_lengths, y_lengths, active):
-    """DTW (gamma = 0) value of every pair, and the DP table."""
-    n, m, batch = cost.shape[0] - 1, cost.shape[1] - 1, cost.shape[2]
+def backward(table, x_lengths, y_lengths, active, gamma, grad_values):
+    """Gradient of ``sum(grad_values * values)`` with respect to the cost, (N, M, B)."""
+    n, m, batch = table.shape[0] - 2, table.shape[1] - 2, table.shape[2]
+    grad = np.zeros((n + 1, m + 1, batch))
+    for b in range(batch):
+        grad[x_lengths[b] - 1, y_lengths[b] - 1, b] = grad_values[b]
+    diagonal, up, left, diagonal_below, up_below, left_below, incoming = _weight_rows(m, batch)
+    inv_gamma = 1.0 / gamma
+    for i in range(n - 1, -1, -1):
+        pairs = active[i + 1]
+        _row_weights(table, i, pairs, inv_gamma, diagonal, up, left)
+        _sweep_row(grad[i], grad[i + 1], pairs, diagonal_below, up_below, left, incoming)
+        diagonal, diagonal_below = diagonal_below, diagonal
+        up, up_below = up_below, up
+        left, left_below = left_below, left
+    return grad[:n, :m]
+
+
+@njit(**_JIT)
+def backward_sequences(table, x, y, x_lengths, y_lengths, active, gamma, grad_values):
+    """Gradients of ``sum(grad_values * values)`` with respect to x (N, C, B) and y (M, C, B).
+
+    The gradient ``E`` of the cost lives two rows at a time: each row, once swept, gives its
+    share of the gradients of the squared distances, ``2 E[i, j] (x_i - y_j)``.
+    """
+    n, channels, batch = x.shape
+    m = y.shape[0]
+    here, below = np.zeros((m + 1, batch)), np.zeros((m + 1, batch))
+    diagonal, up, left, diagonal_below, up_below, left_below, incoming = _weight_rows(m, batch)
+    grad_x = np.zeros((n, channels, batch))
+    grad_y = np.zeros((m, channels, batch))
+    inv_gamma = 1.0 / gamma
+    for i in range(n - 1, -1, -1):
+        pairs = active[i + 1]
+        here[:, :] = 0.0
+        for b in range(pairs):
+            if x_lengths[b] == i + 1:
+                here[y_lengths[b] - 1, b] = grad_values[b]
+        _row_weights(table, i, pairs, inv_gamma, diagonal, up, left)
+        _sweep_row(here, below, pairs, diagonal_below, up_below, left, incoming)
+        _sq_euclidean_row_backward(here, x, y, i, pairs, grad_x, grad_y)
+        here, below = below, here
+        diagonal, diagonal_below = diagonal_below, diagonal
+        up, up_below = up_below, up
+        left, left_below = left_below, left
+    return grad_x, grad_y
+
+
+@njit(inline="always", **_JIT)
+def _sq_euclidean_row_backward(grad_cost, x, y, i, pairs, grad_x, grad_y):
+    """Add row ``i``'s share, ``grad_cost[j] * d||x_i - y_j||^2``, to grad_x and grad_y."""
+    for j in range(y.shape[0]):
+        for c in range(x.shape[1]):
+            for b in range(pairs):
+                step = 2.0 * grad_cost[j, b] * (x[i, c, b] - y[j, c, b])
+                grad_x[i, c, b] += step
+                grad_y[j, c, b] -= step
+
+
+@njit(**_JIT)
+def forward_hard(x, y, x_lengths, y_lengths, active):
+    """DTW (gamma = 0) value of every pair, squared Euclidean cost, and the DP table."""
+    n, m, batch = x.shape[0], y.shape[0], x.shape[2]
     table = _new_table(n, m, batch)
+    cost = np.empty((m, batch))
     for i in range(1, n + 1):
         pairs = active[i]  # a local: a bound re-read from memory stops vectorisation
+        _cost_row(x, y, i - 1, pairs, cost)
         for j in range(1, m + 1):
             for b in range(pairs):
                 here = min(table[i - 1, j - 1, b], min(table[i - 1, j, b], table[i, j - 1, b]))
-                table[i, j, b] = cost[i - 1, j - 1, b] + here
+                table[i, j, b] = cost[j - 1, b] + here
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
