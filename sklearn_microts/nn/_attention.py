@@ -15,8 +15,8 @@ class SigmoidAttention(nn.Module):
     """``sigmoid(Q K^T / sqrt(d_k)) V`` over several heads, then an output projection.
 
     Unlike softmax attention the scores of a query are not normalised over the keys: each
-    frame decides on its own how much of every other frame to take. Padded keys get a
-    score of exactly 0, so padding never changes a real frame's output.
+    frame decides on its own how much of every other frame to take. Padded keys have their
+    values zeroed, so padding never changes a real frame's output.
 
     Each query row's output depends on that row alone, so when the scores would exceed
     ``max_scores`` they are computed for a block of query rows at a time, and in training
@@ -48,7 +48,7 @@ class SigmoidAttention(nn.Module):
         self.key = nn.Linear(d_model, d_model)
         self.value = nn.Linear(d_model, d_model)
         self.out = nn.Linear(d_model, d_model)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout
 
     def forward(self, queries, keys, key_mask):
         """``queries`` (B, N, d), ``keys`` (B, M, d), ``key_mask`` (B, M) True for real."""
@@ -57,33 +57,49 @@ class SigmoidAttention(nn.Module):
             self._split(self.key(keys)),
             self._split(self.value(keys)),
         )
-        key_mask = key_mask[:, None, None, :]
+        # The scale on q and the key mask on v rather than on the (B, H, N, M) scores: the
+        # same products, and two passes over the largest tensor fewer each way.
+        q = q * (1.0 / math.sqrt(q.shape[-1]))
+        v = v * key_mask[:, None, :, None]
         batch, heads, n_queries, n_keys = *q.shape[:3], k.shape[2]
         rows = max(1, self.max_scores // (batch * heads * n_keys))
         if rows >= n_queries:
-            merged = self._attend(q, k, v, key_mask)
+            merged = self._attend(q, k, v)
         else:
             # Recompute only when a backward pass will need the blocks' scores.
             recompute = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
             merged = torch.cat(
                 [
-                    checkpoint(self._attend, block, k, v, key_mask, use_reentrant=False)
+                    checkpoint(self._attend, block, k, v, use_reentrant=False)
                     if recompute
-                    else self._attend(block, k, v, key_mask)
+                    else self._attend(block, k, v)
                     for block in q.split(rows, dim=2)
                 ],
                 dim=2,
             )
         return self.out(merged.transpose(1, 2).reshape(queries.shape))
 
-    def _attend(self, q, k, v, key_mask):
+    def _attend(self, q, k, v):
         """Sigmoid attention of the query rows ``q`` to all keys, per head: (B, H, n, d_k)."""
-        scores = torch.sigmoid(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]))
-        return self.dropout(scores * key_mask) @ v
+        scores = (q @ k.transpose(-1, -2)).sigmoid_()
+        if self.training and self.dropout:
+            scores = scores * _dropout_scale(scores, self.dropout)
+        return scores @ v
 
     def _split(self, tensor):
         batch, length, width = tensor.shape
         return tensor.reshape(batch, length, self.n_heads, width // self.n_heads).transpose(1, 2)
+
+
+def _dropout_scale(scores, rate):
+    """Dropout's factors for ``scores``: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+
+    The same distribution as :func:`torch.nn.functional.dropout`, drawn from torch's
+    generator, but two to four times faster on the CPU (one uniform draw and two in-place
+    passes, where torch's Bernoulli sampler costs ~20 ns an element): the dropout of the
+    (B, H, N, M) scores cost more than the attention's matrix products on long cases.
+    """
+    return torch.rand_like(scores).ge_(rate).mul_(1.0 / (1.0 - rate))
 
 
 class SigmoidSelfAttentionBlock(nn.Module):

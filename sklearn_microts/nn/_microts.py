@@ -4,6 +4,7 @@ torch module."""
 from torch import nn
 
 from ._attention import SigmoidAttention, SigmoidSelfAttentionBlock
+from ._length_groups import by_length_groups
 from ._pooling import GatedAttentionPooling
 
 
@@ -78,14 +79,20 @@ class MicroTSModule(nn.Module):
         embedded = self.embed(x)
         frame_logits = case_logits = weights = None
         if self.self_attention is not None:
-            hidden = self.self_attention(embedded, mask)
-            if self.cross_norm is not None:
-                # Eq. 3 with l_stb = l_rpd = 1: queries from SA, keys/values from each part.
-                queries = self.cross_norm(hidden)
-                hidden = hidden + self.stable_attention(queries, self.embed(stable), mask)
-                hidden = hidden + self.rapid_attention(queries, self.embed(rapid), mask)
-            frame_logits = self.head(hidden)
+            # Attention costs the square of a case's frames: on groups of similar length, a
+            # batch costs its real frames rather than its longest case's padding.
+            frame_logits = by_length_groups(self._frame_logits, mask, embedded, stable, rapid)
         if self.pooling is not None:
             pooled, weights = self.pooling(embedded, mask)  # over the embedded X (Eqs. 4-5)
             case_logits = self.head(pooled)
         return frame_logits, case_logits, weights
+
+    def _frame_logits(self, embedded, stable, rapid, mask):
+        """``y_attn`` before the softmax: self-attention, cross-attention, the head."""
+        hidden = self.self_attention(embedded, mask)
+        if self.cross_norm is not None:
+            # Eq. 3 with l_stb = l_rpd = 1: queries from SA, keys/values from each part.
+            queries = self.cross_norm(hidden)
+            hidden = hidden + self.stable_attention(queries, self.embed(stable), mask)
+            hidden = hidden + self.rapid_attention(queries, self.embed(rapid), mask)
+        return self.head(hidden)
