@@ -286,6 +286,39 @@ def cdist_table(args, table):
             table.add(f"| {name} | {seconds} | - |")
 
 
+def cpu_model():
+    """The CPU's model name and, on x86, its family and model numbers (a virtual machine may
+    name only the vendor: "AMD EPYC"), from /proc/cpuinfo; else what ``platform`` knows."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    if "model name" not in fields:
+        return platform.processor() or platform.machine()
+    if "cpu family" in fields and "model" in fields:
+        return f"{fields['model name']} (family {fields['cpu family']}, model {fields['model']})"
+    return fields["model name"]
+
+
+def load_average():
+    if not hasattr(os, "getloadavg"):  # Windows
+        return "load average unknown"
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def machine_line(device):
+    """CPU model, cores, load, library versions: absolute figures depend on all of them."""
+    return (
+        f"{cpu_model()}, {os.cpu_count()} logical CPUs, {load_average()}; "
+        f"{platform.machine()}, torch {torch.__version__}, numpy {np.__version__}"
+        + (f", {torch.cuda.get_device_name()}" if device == "cuda" else "")
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
@@ -298,14 +331,11 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = Table(args.output)
-    table.add(
-        f"{platform.machine()}, torch {torch.__version__}, numpy {np.__version__}"
-        + (f", {torch.cuda.get_device_name()}" if args.device == "cuda" else ""),
-        "",
-    )
+    table.add(machine_line(args.device), "")
     if not args.cdist_only:
         soft_dtw_table(args, table)
     cdist_table(args, table)
+    table.add("", f"At the end: {load_average()}.")
 
 
 if __name__ == "__main__":
