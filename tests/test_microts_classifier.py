@@ -104,12 +104,48 @@ def test_vote_is_the_majority_with_ties_to_ap(three_classes, others_agree):
     # same one (a majority against a certain "ap") or two different ones (a three-way tie).
     clf, X = three_classes
     ap = np.arange(len(X)) % 3
-    voter = with_params(clf, strategy="vote")
+    voter = with_params(clf, strategy="vote", vote_weights="equal")
     voter._proba_ap = lambda *outputs: np.eye(3)[ap]
     voter._proba_dtw = lambda *outputs: np.eye(3)[(ap + 1) % 3]
     voter._proba_knn = lambda *outputs: np.eye(3)[(ap + (1 if others_agree else 2)) % 3]
     expected = (ap + 1) % 3 if others_agree else ap
     np.testing.assert_array_equal(voter.predict(X), clf.classes_[expected])
+
+
+@pytest.mark.parametrize(
+    ("weights", "winner"),
+    [
+        ({"ap": 0.0, "dtw": 1.0, "knn": 0.0}, "dtw"),  # one voice alone
+        ({"ap": 2.0, "dtw": 1.0, "knn": 1.0}, "ap"),  # a tie of totals goes to ap
+        ({"ap": 2.0, "dtw": 1.5, "knn": 1.0}, "dtw"),  # dtw and knn agree: 2.5 > 2
+        ({"ap": 3.0, "dtw": 1.5, "knn": 1.0}, "ap"),  # 3 > 2.5
+    ],
+)
+def test_weighted_vote_goes_to_the_largest_total(three_classes, weights, winner):
+    clf, X = three_classes
+    ap = np.arange(len(X)) % 3
+    voter = with_params(clf, strategy="vote", vote_weights=weights)
+    voter._proba_ap = lambda *outputs: np.eye(3)[ap]
+    voter._proba_dtw = lambda *outputs: np.eye(3)[(ap + 1) % 3]
+    voter._proba_knn = lambda *outputs: np.eye(3)[(ap + 1) % 3]
+    expected = ap if winner == "ap" else (ap + 1) % 3
+    proba = voter.predict_proba(X)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.classes_[expected])
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"ap": 1.0, "dtw": 1.0},
+        {"ap": -1.0, "dtw": 1.0, "knn": 1.0},
+        dict.fromkeys(("ap", "dtw", "knn"), 0.0),
+        {"ap": np.nan, "dtw": 1.0, "knn": 1.0},
+    ],
+)
+def test_bad_vote_weights_are_refused_by_name(fitted, data, weights):
+    with pytest.raises(ValueError, match="vote_weights"):
+        with_params(fitted, strategy="vote", vote_weights=weights).predict(data[0])
 
 
 def test_frame_probabilities_and_pooling_weights(fitted, data):

@@ -107,12 +107,13 @@ def test_dtw_is_a_softmax_over_the_class_targets(fitted):
     np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
 
 
-def test_vote_is_the_majority_of_the_three_strategies(fitted):
+def test_equal_vote_is_the_majority_of_the_three_strategies(fitted):
     clf, X = fitted
     probas = {s: with_params(clf, strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
     votes = sum(np.eye(2)[p.argmax(1)] for p in probas.values())
     expected = (votes + 0.5 * probas["ap"]) / 3.5
-    np.testing.assert_allclose(with_params(clf, strategy="vote").predict_proba(X), expected)
+    voter = with_params(clf, strategy="vote", vote_weights="equal")
+    np.testing.assert_allclose(voter.predict_proba(X), expected)
 
 
 def _knn_reference(clf, X, reference):

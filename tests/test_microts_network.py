@@ -55,20 +55,36 @@ def test_padding_changes_nothing(module):
         torch.testing.assert_close(together[2][i, :n], alone[2][0], rtol=1e-5, atol=1e-5)
 
 
-def test_sigmoid_attention_is_equation_2():
+@pytest.mark.parametrize("length_bias", [False, True])
+def test_sigmoid_attention_is_equation_2_with_its_length_bias(length_bias):
     torch.manual_seed(0)
-    attention = SigmoidAttention(6, 2).eval()
+    attention = SigmoidAttention(6, 2, length_bias=length_bias).eval()
     queries, keys = torch.randn(1, 3, 6), torch.randn(1, 4, 6)
     mask = torch.tensor([[True, True, True, False]])
     out = attention(queries, keys, mask)
+    bias = -math.log(3) if length_bias else 0.0  # three real keys
     expected = []
     for head in range(2):
         cols = slice(3 * head, 3 * head + 3)
         q = attention.query(queries)[0, :, cols]
         k = attention.key(keys)[0, :3, cols]  # the padded key is left out
         v = attention.value(keys)[0, :3, cols]
-        expected.append(torch.sigmoid(q @ k.T / math.sqrt(3)) @ v)
+        expected.append(torch.sigmoid(q @ k.T / math.sqrt(3) + bias) @ v)
     torch.testing.assert_close(out[0], attention.out(torch.cat(expected, dim=1)))
+
+
+def test_frame_logits_keep_their_scale_on_long_cases():
+    # Without the length bias the attention output is a sum over the frames: the logits'
+    # spread grew 36-fold from 25 to 1,000 frames and the frame softmax saturated.
+    torch.manual_seed(0)
+    module = MicroTSModule(1, 11).eval()
+    spread = {}
+    for n in (25, 1000):
+        x = torch.randn(1, n, 1)
+        with torch.no_grad():
+            frame_logits, _, _ = module(x, 0.7 * x, 0.3 * x, torch.ones(1, n, dtype=torch.bool))
+        spread[n] = frame_logits.std().item()
+    assert spread[1000] < 1.5 * spread[25]
 
 
 def test_pooling_weights_sum_to_one_over_real_frames():

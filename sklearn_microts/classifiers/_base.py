@@ -293,6 +293,14 @@ class BaseSequenceClassifier(
     def _after_fit(self, frames, lengths, labels):
         """Hook run once training is done (e.g. to keep what inference needs)."""
 
+    def _validation_cases(self, labels):
+        """Indices of the training cases held out for validation in ``fit`` (none without a
+        validation split): the split is seeded, so it is drawn again identically."""
+        if self.net_.train_split is None:
+            return np.array([], dtype=int)
+        _, valid = self.net_.train_split(np.arange(len(labels)), labels)
+        return np.asarray(valid.indices)
+
     def _check_params_beyond_constraints(self):
         """Checks ``_parameter_constraints`` cannot express, such as relations between
         parameters; run at fit after them."""

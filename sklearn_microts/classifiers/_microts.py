@@ -1,11 +1,13 @@
 """MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
 
+import itertools
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 import pywt
 import torch
+from sklearn.metrics import recall_score
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from ..nn import MicroTSLoss, MicroTSModule
@@ -22,14 +24,22 @@ from ..utils._validation import (
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
 
-# The strategies that vote, and "vote", their majority.
+# The strategies that vote, and "vote", their (weighted) majority.
 _VOTERS = ("ap", "dtw", "knn")
 STRATEGIES = (*_VOTERS, "vote")
 # A tie among the voters goes to the pooled prediction: its probabilities join the votes at
-# a weight below one vote, so they can break a tie but never outvote a majority (one vote
-# plus at most 0.5 never beats two votes).
+# half the smallest margin by which two different sets of voters can differ, so they can
+# break a tie but never outvote a majority (with equal weights: one vote plus at most 0.5
+# never beats two votes).
 _TIE_BREAKER = "ap"
-_TIE_BREAK_WEIGHT = 0.5
+_TIE_BREAK_SHARE = 0.5
+# The weightings vote_weights="auto" chooses among on the validation cases, in order of
+# preference when they score alike: the paper's majority first, then each voter alone.
+_EQUAL_WEIGHTS = dict.fromkeys(_VOTERS, 1.0)
+_CANDIDATE_WEIGHTS = (
+    _EQUAL_WEIGHTS,
+    *({name: float(name == voter) for name in _VOTERS} for voter in _VOTERS),
+)
 # The knn search compares blocks of test cases with the reference cases, at most this many
 # pairs a block: its memory stays bounded (20,000 x 20,000 pairs at once took over 24 GB).
 _KNN_BLOCK_PAIRS = 2**22
@@ -58,6 +68,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Dropout in the attention blocks.
     input_dropout : float, default=0.0
         Dropout on the input features during training.
+    length_bias : bool, default=True
+        Subtract ``log n`` (``n`` the case's frames) from the sigmoid attention scores
+        (Ramapuram et al., 2025), so that attention averages over a case rather than sums:
+        without it (``False``, the paper's Eq. 2 as written) the attention output grows with
+        the number of frames, and on cases of hundreds of frames the frame-wise softmax
+        saturates at initialisation and the network learns no class.
     wavelet : str or None, default="haar"
         Wavelet of the stable/rapid split; ``None`` skips cross-attention (ablation i).
     wavelet_level : int, default=1
@@ -68,6 +84,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Length ``l`` of the target sequences (>= 2).
     reference : bool, default=True
         Subtract ``SDTW(y_ideal, y_l)`` in the DTW loss (``False``: ablation iii).
+    normalize_dtw : bool, default=True
+        Scale each case's DTW loss by ``target_length / n_frames`` when the case is longer
+        than the target. A soft-DTW value sums over at least ``n_frames`` cells: unscaled,
+        the DTW term of long cases (hundreds of frames) drowns the case-level terms and the
+        network learns no class. Cases no longer than the target, as in the paper, are
+        unchanged. See :ref:`method_loss`.
     gamma : float, default=0.1
         Soft-DTW smoothing, in the loss and the ``"dtw"`` strategy.
     lambda_dtw, lambda_ap, lambda_align : float, default=1.0, 10.0, 10.0
@@ -89,6 +111,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
         (at least one per class), each class in proportion and evenly spaced among its cases,
         which bounds the cost of a prediction whatever the training set. Read at prediction
         time, like ``strategy``.
+    vote_weights : "auto", "equal" or dict, default="auto"
+        Weights of ``"ap"``, ``"dtw"`` and ``"knn"`` in the ``"vote"`` strategy (a tie goes
+        to ``"ap"``). ``"equal"``: the paper's majority of the three. ``"auto"``: the best,
+        in balanced accuracy on the validation cases held out in ``fit``, of the majority
+        and each voter alone (the majority when they score alike, and when ``fit`` holds out
+        no validation cases): a voice that training left weak (the frame-wise ones on long
+        cases, say) cannot outvote a strong one. A dict gives each voter's non-negative
+        weight. Read at prediction time: ``set_params(vote_weights="equal")`` after ``fit``
+        switches without retraining.
 """
         + TRAINING_PARAMETERS_DOC.format(
             lr="1e-3",
@@ -106,6 +137,10 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Frames of each training case in ``train_frame_proba_``.
     train_labels_ : ndarray of shape (n_training_cases,)
         Class of each training case, as an index into ``classes_``.
+    vote_weights_ : dict of str to float
+        The weights of the voters that ``vote_weights`` resolved to in ``fit`` (with
+        ``"auto"``, the ones chosen on the validation cases). Only with ``attention=True``
+        and ``pooling=True``.
 
     Examples
     --------
@@ -136,10 +171,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
             )
         },
         **{name: [SHARE] for name in ("dropout", "input_dropout")},
+        "length_bias": ["boolean"],
         "wavelet": [str, pywt.Wavelet, None],
         "target": [StrOptions({"implicit", "explicit"})],
         "target_length": [NumberInterval(Integral, 2, None, closed="left")],
         "reference": ["boolean"],
+        "normalize_dtw": ["boolean"],
         "gamma": [POSITIVE_FLOAT32],
         **{name: [NON_NEGATIVE_FLOAT32] for name in ("lambda_dtw", "lambda_ap", "lambda_align")},
         "attention": ["boolean"],
@@ -147,9 +184,10 @@ class MicroTSClassifier(BaseSequenceClassifier):
         "strategy": [StrOptions(set(STRATEGIES))],
         "n_neighbors": [POSITIVE_INT],
         "knn_reference_size": [POSITIVE_INT, None],
+        "vote_weights": [StrOptions({"auto", "equal"}), dict],
     }
     # Read at prediction time, where set_params may have changed them after fit.
-    _inference_params = ("strategy", "n_neighbors", "knn_reference_size")
+    _inference_params = ("strategy", "n_neighbors", "knn_reference_size", "vote_weights")
 
     def __init__(
         self,
@@ -161,11 +199,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
+        length_bias=True,
         wavelet="haar",
         wavelet_level=1,
         target="implicit",
         target_length=25,
         reference=True,
+        normalize_dtw=True,
         gamma=0.1,
         lambda_dtw=1.0,
         lambda_ap=10.0,
@@ -175,6 +215,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         strategy="vote",
         n_neighbors=5,
         knn_reference_size=None,
+        vote_weights="auto",
         max_epochs=100,
         batch_size=16,
         lr=1e-3,
@@ -199,11 +240,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.pool_hidden = pool_hidden
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.length_bias = length_bias
         self.wavelet = wavelet
         self.wavelet_level = wavelet_level
         self.target = target
         self.target_length = target_length
         self.reference = reference
+        self.normalize_dtw = normalize_dtw
         self.gamma = gamma
         self.lambda_dtw = lambda_dtw
         self.lambda_ap = lambda_ap
@@ -213,6 +256,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.strategy = strategy
         self.n_neighbors = n_neighbors
         self.knn_reference_size = knn_reference_size
+        self.vote_weights = vote_weights
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -280,10 +324,57 @@ class MicroTSClassifier(BaseSequenceClassifier):
     def _after_fit(self, frames, lengths, labels):
         # The training cases' y_attn, kept in the ragged layout for the "knn" strategy.
         if self.attention:
-            frame_proba, _, _ = self._unpad(*self._forward_frames(frames, lengths))
+            frame_proba, case_logits, _ = self._unpad(*self._forward_frames(frames, lengths))
             self.train_frame_proba_ = np.concatenate(frame_proba).astype(np.float32)
             self.train_lengths_ = lengths.copy()
             self.train_labels_ = labels
+            if self.pooling:
+                self.vote_weights_ = self._fit_vote_weights(
+                    frame_proba, case_logits, lengths, labels
+                )
+
+    def _fit_vote_weights(self, frame_proba, case_logits, lengths, labels):
+        """``vote_weights`` resolved; "auto" chooses on the validation cases, each compared
+        by "knn" with the training cases it was not held out from."""
+        valid = self._validation_cases(labels)
+        if self.vote_weights != "auto" or not len(valid):
+            return self._resolved_vote_weights(self.vote_weights, _EQUAL_WEIGHTS)
+        others = np.ones(len(labels), dtype=bool)
+        others[valid] = False
+        inputs = ([frame_proba[i] for i in valid], case_logits[valid], lengths[valid])
+        probas = {
+            "ap": self._proba_ap(*inputs),
+            "dtw": self._proba_dtw(*inputs),
+            "knn": self._proba_knn(*inputs, candidates=others),
+        }
+        n_classes, present = len(self.classes_), np.unique(labels[valid])
+
+        def score(weights):
+            predicted = _weighted_vote(probas, weights, n_classes).argmax(1)
+            return recall_score(labels[valid], predicted, labels=present, average="macro")
+
+        # max keeps the first of equal scores: the majority, then ap, dtw, knn.
+        return dict(max(_CANDIDATE_WEIGHTS, key=score))
+
+    def _resolved_vote_weights(self, vote_weights, auto):
+        """The dict of weights ``vote_weights`` stands for (``auto`` for "auto")."""
+        if vote_weights == "auto":
+            return auto
+        if vote_weights == "equal":
+            return dict(_EQUAL_WEIGHTS)
+        if set(vote_weights) != set(_VOTERS):
+            raise ValueError(
+                f"vote_weights needs a weight for each of {list(_VOTERS)}; got the keys "
+                f"{sorted(vote_weights, key=str)}."
+            )
+        weights = {name: vote_weights[name] for name in _VOTERS}
+        values = np.array(list(weights.values()), dtype=float)
+        if not (np.all(np.isfinite(values)) and np.all(values >= 0) and values.sum() > 0):
+            raise ValueError(
+                f"vote_weights must be finite and non-negative, one of them positive; got "
+                f"{weights}."
+            )
+        return {name: float(value) for name, value in weights.items()}
 
     # -- inference --------------------------------------------------------------------------
 
@@ -359,8 +450,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
         strategy = self._inference_strategy()
         if strategy != "vote":
             return proba_of[strategy](frame_proba, case_logits, lengths)
-        probas = {name: proba_of[name](frame_proba, case_logits, lengths) for name in _VOTERS}
-        return _majority_vote(probas, len(self.classes_))
+        weights = self._resolved_vote_weights(
+            self.vote_weights, getattr(self, "vote_weights_", _EQUAL_WEIGHTS)
+        )
+        probas = {
+            name: proba_of[name](frame_proba, case_logits, lengths)
+            for name in _VOTERS
+            if weights[name] or name == _TIE_BREAKER
+        }
+        return _weighted_vote(probas, weights, len(self.classes_))
 
     def _proba_ap(self, frame_proba, case_logits, lengths):
         return torch.softmax(torch.from_numpy(case_logits), -1).numpy()
@@ -377,9 +475,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
         )
         return torch.softmax(-distances, -1).cpu().numpy()
 
-    def _proba_knn(self, frame_proba, case_logits, lengths):
-        """Vote shares among the ``n_neighbors`` reference training cases nearest in DTW."""
-        reference = _reference_cases(self.train_labels_, self.knn_reference_size)
+    def _proba_knn(self, frame_proba, case_logits, lengths, candidates=None):
+        """Vote shares among the ``n_neighbors`` reference training cases nearest in DTW,
+        the references drawn from the ``candidates`` (a mask of training cases; all)."""
+        if candidates is None:
+            candidates = np.ones(len(self.train_labels_), dtype=bool)
+        reference = np.zeros_like(candidates)
+        reference[candidates] = _reference_cases(
+            self.train_labels_[candidates], self.knn_reference_size
+        )
         reference_frames = self.train_frame_proba_[np.repeat(reference, self.train_lengths_)]
         reference_lengths = self.train_lengths_[reference]
         k = min(self.n_neighbors, len(reference_lengths))
@@ -400,24 +504,38 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return votes / k
 
 
-def _majority_vote(probas, n_classes):
-    """Vote shares of the voters' predicted classes, ties going to ``_TIE_BREAKER``.
+def _weighted_vote(probas, weights, n_classes):
+    """Weighted vote shares of the voters' predicted classes, ties going to ``_TIE_BREAKER``.
 
     Parameters
     ----------
     probas : dict of str to ndarray of shape (n_cases, n_classes)
-        Each voter's class probabilities.
+        Each voter's class probabilities (the voters of weight 0 may be left out; the tie
+        breaker may not).
+    weights : dict of str to float
+        Each voter's non-negative weight.
     n_classes : int
         Number of classes.
 
     Returns
     -------
     proba : ndarray of shape (n_cases, n_classes)
-        Rows summing to 1, largest at the majority class.
+        Rows summing to 1, largest at the class of the largest total weight.
     """
-    votes = sum(np.eye(n_classes)[proba.argmax(1)] for proba in probas.values())
-    tie_break = _TIE_BREAK_WEIGHT * probas[_TIE_BREAKER]
-    return (votes + tie_break) / (len(probas) + _TIE_BREAK_WEIGHT)
+    votes = sum(
+        weights[name] * np.eye(n_classes)[proba.argmax(1)]
+        for name, proba in probas.items()
+        if weights[name]
+    )
+    # The smallest margin between the totals of two different sets of voters: the tie
+    # breaker's probabilities, at half of it, can tip a tie but no larger margin.
+    # (Rounded: 0.1 + 0.2 and 0.3 are a tie, not a margin of 5e-17.)
+    subsets = itertools.product(*((0.0, weight) for weight in weights.values()))
+    totals = {round(sum(subset), 12) for subset in subsets}
+    margin = min(np.diff(sorted(totals)))
+    tie_break_weight = _TIE_BREAK_SHARE * margin
+    proba = votes + tie_break_weight * probas[_TIE_BREAKER]
+    return proba / (sum(weights.values()) + tie_break_weight)
 
 
 def _reference_cases(labels, size):

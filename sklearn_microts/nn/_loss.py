@@ -13,6 +13,9 @@ class MicroTSLoss(nn.Module):
 
     - ``L_dtw = |SDTW(y_attn, y_l) - SDTW(y_ideal, y_l)|`` (without the reference term when
       ``reference=False``): the frame-wise class probabilities against the class target.
+      With ``normalize_dtw``, a case longer than the target counts ``l / n`` of it: a
+      soft-DTW value sums over a path of at least ``n`` cells, so that the term of a case of
+      1,000 frames would otherwise outweigh the case-level terms forty to one.
     - ``L_ap``: cross-entropy of the pooled prediction.
     - ``L_align = || m / sum(m) - softmax(y_ap) ||_1`` with ``m_c = max_t y_attn[t, c]``: the
       most confident frames agree with the pooled prediction.
@@ -30,6 +33,7 @@ class MicroTSLoss(nn.Module):
         target="implicit",
         target_length=25,
         reference=True,
+        normalize_dtw=True,
         gamma=0.1,
         lambda_dtw=1.0,
         lambda_ap=10.0,
@@ -43,6 +47,7 @@ class MicroTSLoss(nn.Module):
             reference,
             gamma,
         )
+        self.normalize_dtw = normalize_dtw
         self.weights = {"dtw": lambda_dtw, "ap": lambda_ap, "align": lambda_align}
         self.register_buffer("targets", target_sequences(n_classes, target_length, target))
         self.register_buffer("class_weight", _as_weights(class_weight, n_classes))
@@ -76,6 +81,9 @@ class MicroTSLoss(nn.Module):
                 ).to(frame_proba.device, frame_proba.dtype)
                 reference = soft_dtw(ideal, targets, gamma=self.gamma, x_lengths=lengths)
             value = (value - reference).abs()
+        if self.normalize_dtw:
+            target_length = self.targets.shape[1]
+            value = value * (target_length / lengths.clamp(min=target_length)).to(value.dtype)
         return _weighted_mean(value, labels, self.class_weight)
 
 

@@ -28,6 +28,8 @@ class MicroTSModule(nn.Module):
         Dropout in the attention blocks.
     input_dropout : float
         Dropout on the input features of ``x``, ``stable`` and ``rapid`` (training only).
+    length_bias : bool
+        Subtract ``log n`` from the sigmoid attention scores (see :class:`SigmoidAttention`).
     attention : bool
         Build the self- and cross-attention branch (ablation v removes it).
     cross_attention : bool
@@ -52,6 +54,7 @@ class MicroTSModule(nn.Module):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
+        length_bias=True,
         attention=True,
         cross_attention=True,
         pooling=True,
@@ -63,14 +66,18 @@ class MicroTSModule(nn.Module):
             nn.Linear(d_model, head_hidden), nn.ReLU(), nn.Linear(head_hidden, n_classes)
         )
         self.self_attention = (
-            SigmoidSelfAttentionBlock(d_model, n_heads, mlp_dim, dropout) if attention else None
+            SigmoidSelfAttentionBlock(d_model, n_heads, mlp_dim, dropout, length_bias=length_bias)
+            if attention
+            else None
         )
         self.cross_norm = nn.LayerNorm(d_model) if attention and cross_attention else None
-        self.stable_attention = (
-            SigmoidAttention(d_model, n_heads, dropout) if self.cross_norm else None
-        )
-        self.rapid_attention = (
-            SigmoidAttention(d_model, n_heads, dropout) if self.cross_norm else None
+        self.stable_attention, self.rapid_attention = (
+            (
+                SigmoidAttention(d_model, n_heads, dropout, length_bias=length_bias)
+                if self.cross_norm
+                else None
+            )
+            for _ in range(2)
         )
         self.pooling = GatedAttentionPooling(d_model, pool_hidden) if pooling else None
 
