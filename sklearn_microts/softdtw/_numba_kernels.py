@@ -167,15 +167,40 @@ def _terminal_values(table, x_lengths, y_lengths):
 
 
 @njit(inline="always", **_JIT)
-def _soft_row(table, cost, i, pairs, gamma, inv_gamma):
-    """Row ``i`` (1-based) of the table from the row above and ``cost`` (M, B), its costs."""
+def _soft_cell(table, cost, i, j, pairs, gamma, inv_gamma):
+    """Cell (i, j) (1-based) of the table for the first ``pairs`` pairs; ``cost`` (M, B) is
+    row i's cost."""
     # Plain indexing, not row views: LLVM sees one base pointer and can prove that the
     # cells read and the cell written differ, which it needs to vectorise over b.
+    for b in range(pairs):
+        low, mid, high = _sort3(table[i - 1, j - 1, b], table[i - 1, j, b], table[i, j - 1, b])
+        e_mid, e_high = _softmin_terms(low, mid, high, inv_gamma)
+        table[i, j, b] = cost[j - 1, b] + low - gamma * _log_1_to_3(1.0 + e_mid + e_high)
+
+
+@njit(inline="always", **_JIT)
+def _soft_rows(table, cost, cost_below, i, pairs, pairs_below, gamma, inv_gamma):
+    """Rows i and i + 1 together, the second one column behind the first.
+
+    A row alone is one chain, each cell waiting on the one before it through exp and log;
+    with few pairs (short batches, the tail of a ragged one) that latency bounds it. Cell
+    (i + 1, j - 1) needs nothing of cell (i, j), so the two rows are two chains side by
+    side (measured at 250x75: 2.8 against 4.9 ns per cell for 8 pairs, 2.3 against 2.9 for
+    the ragged batch of 32; the same for 32 full pairs).
+    """
+    m = cost.shape[0]
+    _soft_cell(table, cost, i, 1, pairs, gamma, inv_gamma)
+    for j in range(2, m + 1):
+        _soft_cell(table, cost, i, j, pairs, gamma, inv_gamma)
+        _soft_cell(table, cost_below, i + 1, j - 1, pairs_below, gamma, inv_gamma)
+    _soft_cell(table, cost_below, i + 1, m, pairs_below, gamma, inv_gamma)
+
+
+@njit(inline="always", **_JIT)
+def _soft_row(table, cost, i, pairs, gamma, inv_gamma):
+    """Row i alone: the last of an odd number of rows."""
     for j in range(1, cost.shape[0] + 1):
-        for b in range(pairs):
-            low, mid, high = _sort3(table[i - 1, j - 1, b], table[i - 1, j, b], table[i, j - 1, b])
-            e_mid, e_high = _softmin_terms(low, mid, high, inv_gamma)
-            table[i, j, b] = cost[j - 1, b] + low - gamma * _log_1_to_3(1.0 + e_mid + e_high)
+        _soft_cell(table, cost, i, j, pairs, gamma, inv_gamma)
 
 
 @njit(**_JIT)
@@ -184,8 +209,10 @@ def forward(cost, x_lengths, y_lengths, active, gamma):
     n, m, batch = cost.shape
     table = _new_table(n, m, batch)
     inv_gamma = 1.0 / gamma
-    for i in range(1, n + 1):
-        _soft_row(table, cost[i - 1], i, active[i], gamma, inv_gamma)
+    for i in range(1, n, 2):
+        _soft_rows(table, cost[i - 1], cost[i], i, active[i], active[i + 1], gamma, inv_gamma)
+    if n % 2:
+        _soft_row(table, cost[n - 1], n, active[n], gamma, inv_gamma)
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
@@ -194,11 +221,16 @@ def forward_sequences(x, y, x_lengths, y_lengths, active, gamma):
     """Soft-DTW value of every pair, squared Euclidean cost, and the DP table."""
     n, m, batch = x.shape[0], y.shape[0], x.shape[2]
     table = _new_table(n, m, batch)
-    cost = np.empty((m, batch))  # one row; allocated here, so LLVM knows it aliases nothing
+    # two rows of cost; allocated here, so that LLVM knows they alias nothing
+    cost, cost_below = np.empty((m, batch)), np.empty((m, batch))
     inv_gamma = 1.0 / gamma
-    for i in range(1, n + 1):
+    for i in range(1, n, 2):
         _cost_row(x, y, i - 1, active[i], cost)
-        _soft_row(table, cost, i, active[i], gamma, inv_gamma)
+        _cost_row(x, y, i, active[i + 1], cost_below)
+        _soft_rows(table, cost, cost_below, i, active[i], active[i + 1], gamma, inv_gamma)
+    if n % 2:
+        _cost_row(x, y, n - 1, active[n], cost)
+        _soft_row(table, cost, n, active[n], gamma, inv_gamma)
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
