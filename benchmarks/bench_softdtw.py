@@ -17,6 +17,7 @@ repeated runs after a warm-up (compilation excluded), one thread. A peer that is
 fails or runs past ``--time-limit`` seconds is reported in its cell; it never ends the run.
 
     python benchmarks/bench_softdtw.py                    # CPU tables
+    python benchmarks/bench_softdtw.py --soft-dtw-only    # table 1 only (--cdist-only: 2)
     python benchmarks/bench_softdtw.py --device cuda      # the same on a GPU
 
 Peers: ``pip install tslearn pysdtw``.
@@ -327,14 +328,17 @@ def main():
         "--time-limit", type=float, default=60.0, help="seconds per table cell, at most"
     )
     parser.add_argument("--output", help="also write the tables to this file, row by row")
-    parser.add_argument("--cdist-only", action="store_true", help="table 2 only")
+    tables = parser.add_mutually_exclusive_group()
+    tables.add_argument("--soft-dtw-only", action="store_true", help="table 1 only")
+    tables.add_argument("--cdist-only", action="store_true", help="table 2 only")
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = Table(args.output)
     table.add(machine_line(args.device), "")
     if not args.cdist_only:
         soft_dtw_table(args, table)
-    cdist_table(args, table)
+    if not args.soft_dtw_only:
+        cdist_table(args, table)
     table.add("", f"At the end: {load_average()}.")
 
 
