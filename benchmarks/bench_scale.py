@@ -1,12 +1,18 @@
-"""Time and peak memory of MicroTSClassifier as the data grow: many short cases, and one long
-case among short ones; fit and each inference strategy's predict, with growth exponents.
+"""Time and peak memory of MicroTSClassifier as the data grow: many short cases, one long
+case among short ones, and long univariate series of many classes; fit and each inference
+strategy's predict, with growth exponents.
 
 - cases: 1,000, 5,000 and 20,000 generated cases of 5 to 30 frames with 64 features,
   predicted on as many new cases;
 - long case: 63 cases of 20 to 100 frames and one case of 500, 2,000 or 5,000 frames, with
-  1,280 features (EfficientNet-Lite0 size), predicted on the same 64 cases.
+  1,280 features (EfficientNet-Lite0 size), predicted on the same 64 cases;
+- long univariate: 500 training cases of 100 to 1,400 frames, 1 feature and 11 classes
+  (:func:`~sklearn_microts.datasets.make_periodic_sequences`), predicted on 500 new cases
+  of the same classes; also the seconds per epoch and each strategy's accuracy.
 
-Default MicroTSClassifier apart from ``max_epochs`` (``--epochs``) and no early stopping.
+Default MicroTSClassifier apart from ``max_epochs`` (``--epochs``) and no early stopping
+(the long univariate group keeps its early stopping: its accuracy is read at the defaults
+with ``--epochs 100``).
 Each fit, and each strategy's predict (on the fitted model loaded from a pickle), runs in a
 fresh process: its peak memory is that process's peak resident set size (``ru_maxrss``,
 Python and torch included, about 0.4 GB), and a configuration that runs out of time or
@@ -30,15 +36,26 @@ import numpy as np
 from _harness import Table, run_isolated
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
-SIZES = {"cases": (1000, 5000, 20000), "long case": (500, 2000, 5000)}
-QUICK_SIZES = {"cases": (100, 300), "long case": (100, 300)}
-N_FEATURES = {"cases": 64, "long case": 1280}
+SIZES = {
+    "cases": (1000, 5000, 20000),
+    "long case": (500, 2000, 5000),
+    "long univariate": (500,),
+}
+QUICK_SIZES = {"cases": (100, 300), "long case": (100, 300), "long univariate": (50,)}
+N_FEATURES = {"cases": 64, "long case": 1280, "long univariate": 1}
+SCORED = ("long univariate",)  # the groups whose accuracy is measured
 
 
 def make_data(group, size, seed):
     """Cases and labels of a configuration; the same for the same seed."""
-    from sklearn_microts.datasets import make_microscopy_sequences
+    from sklearn_microts.datasets import make_microscopy_sequences, make_periodic_sequences
 
+    if group == "long univariate":
+        # One draw of twice the cases, so that the new cases share the classes' waveforms:
+        # the first half trains (seed 0), the second is predicted (seed 1).
+        X, y = make_periodic_sequences(2 * size, random_state=0)
+        half = slice(None, size) if seed == 0 else slice(size, None)
+        return X[half], y[half]
     n_features = N_FEATURES[group]
     if group == "cases":
         return make_microscopy_sequences(
@@ -61,25 +78,37 @@ def fit_worker(group, size, epochs, model_path):
     from sklearn_microts import MicroTSClassifier
 
     X, y = make_data(group, size, seed=0)
-    clf = MicroTSClassifier(max_epochs=epochs, patience=None, device="cpu", random_state=0)
+    early_stopping = {} if group in SCORED else {"patience": None}
+    clf = MicroTSClassifier(max_epochs=epochs, device="cpu", random_state=0, **early_stopping)
     start = time.perf_counter()
     clf.fit(X, y)
     seconds = time.perf_counter() - start
     with open(model_path, "wb") as file:
         pickle.dump(clf, file)
-    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    epoch_seconds = [row["dur"] for row in clf.history_]
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "epochs": len(epoch_seconds),
+        "epoch_seconds": float(np.median(epoch_seconds)),
+    }
 
 
 def predict_worker(group, size, strategy, model_path):
     with open(model_path, "rb") as file:
         clf = pickle.load(file)
-    # New cases for many short ones; the training cases themselves around a long case.
-    X, _ = make_data(group, size, seed=1 if group == "cases" else 0)
+    # New cases for many short ones and long series; the training cases around a long case.
+    X, y = make_data(group, size, seed=0 if group == "long case" else 1)
     clf.set_params(strategy=strategy)
     clf.predict(X[:2])  # compiles the DTW kernels: a one-time cost, not the strategy's
     start = time.perf_counter()
-    clf.predict(X)
-    return {"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()}
+    predicted = clf.predict(X)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "accuracy": float(np.mean(predicted == y)),
+    }
 
 
 def exponent(sizes, values):
@@ -91,10 +120,15 @@ def exponent(sizes, values):
     return f"{slope:.2f}"
 
 
-def cell(result):
+def cell(result, scored):
     if isinstance(result, str):
         return result
-    return f"{result['seconds']:.1f} s, {result['peak_rss_mb']:.0f} MB"
+    text = f"{result['seconds']:.1f} s, {result['peak_rss_mb']:.0f} MB"
+    if scored and "epochs" in result:
+        text += f", {result['epochs']} epochs of {result['epoch_seconds']:.1f} s"
+    if scored and "accuracy" in result:
+        text += f", accuracy {result['accuracy']:.3f}"
+    return text
 
 
 def run_group(table, group, sizes, args):
@@ -121,7 +155,8 @@ def run_group(table, group, sizes, args):
                 row[strategy] = run_isolated(__file__, predict_args, args.time_limit)
         for phase in phases:
             results[phase].append(row[phase] if isinstance(row[phase], dict) else None)
-        table.add(f"| {size:,} | " + " | ".join(cell(row[phase]) for phase in phases) + " |")
+        cells = (cell(row[phase], group in SCORED) for phase in phases)
+        table.add(f"| {size:,} | " + " | ".join(cells) + " |")
     for measure, unit in (("seconds", "time"), ("peak_rss_mb", "peak RSS")):
         slopes = [exponent(sizes, [r and r[measure] for r in results[phase]]) for phase in phases]
         table.add(f"| exponent of {unit} | " + " | ".join(slopes) + " |")

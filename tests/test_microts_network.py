@@ -55,27 +55,28 @@ def test_padding_changes_nothing(module):
         torch.testing.assert_close(together[2][i, :n], alone[2][0], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("length_bias", [False, True])
-def test_sigmoid_attention_is_equation_2_with_its_length_bias(length_bias):
+@pytest.mark.parametrize(("reference_length", "bias"), [(None, 0.0), (4, 0.0), (2, math.log(1.5))])
+def test_sigmoid_attention_is_equation_2_with_its_length_bias(reference_length, bias):
+    # Three real keys: no bias without a reference length or below it, log(3 / 2) above it.
     torch.manual_seed(0)
-    attention = SigmoidAttention(6, 2, length_bias=length_bias).eval()
+    attention = SigmoidAttention(6, 2, reference_length=reference_length).eval()
     queries, keys = torch.randn(1, 3, 6), torch.randn(1, 4, 6)
     mask = torch.tensor([[True, True, True, False]])
     out = attention(queries, keys, mask)
-    bias = -math.log(3) if length_bias else 0.0  # three real keys
     expected = []
     for head in range(2):
         cols = slice(3 * head, 3 * head + 3)
         q = attention.query(queries)[0, :, cols]
         k = attention.key(keys)[0, :3, cols]  # the padded key is left out
         v = attention.value(keys)[0, :3, cols]
-        expected.append(torch.sigmoid(q @ k.T / math.sqrt(3) + bias) @ v)
+        expected.append(torch.sigmoid(q @ k.T / math.sqrt(3) - bias) @ v)
     torch.testing.assert_close(out[0], attention.out(torch.cat(expected, dim=1)))
 
 
 def test_frame_logits_keep_their_scale_on_long_cases():
     # Without the length bias the attention output is a sum over the frames: the logits'
-    # spread grew 36-fold from 25 to 1,000 frames and the frame softmax saturated.
+    # spread grew 36-fold from 25 to 1,000 frames and the frame softmax saturated. With it,
+    # a case of 1,000 frames keeps the scale of one of attention_length (25) frames.
     torch.manual_seed(0)
     module = MicroTSModule(1, 11).eval()
     spread = {}
@@ -84,7 +85,7 @@ def test_frame_logits_keep_their_scale_on_long_cases():
         with torch.no_grad():
             frame_logits, _, _ = module(x, 0.7 * x, 0.3 * x, torch.ones(1, n, dtype=torch.bool))
         spread[n] = frame_logits.std().item()
-    assert spread[1000] < 1.5 * spread[25]
+    assert spread[1000] < 2 * spread[25]  # 1.8 times; 36 times without the bias
 
 
 def test_pooling_weights_sum_to_one_over_real_frames():
@@ -186,3 +187,20 @@ def test_no_reference_term():
     with_reference = MicroTSLoss(2)((frame_logits, None, None), labels, mask)["dtw"]
     without = MicroTSLoss(2, reference=False)((frame_logits, None, None), labels, mask)["dtw"]
     assert float(with_reference) != pytest.approx(float(without))
+
+
+def test_dtw_term_of_a_case_longer_than_the_target_counts_target_length_over_its_frames():
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 1])
+    lengths = torch.tensor([40, 6])  # longer and shorter than the target of 8 frames
+    mask = torch.arange(40)[None, :] < lengths[:, None]
+    frame_logits = torch.randn(2, 40, 2)
+    per_case = [
+        MicroTSLoss(2, target_length=8, normalize_dtw=False)(
+            (frame_logits[i : i + 1, :n], None, None), labels[i : i + 1], mask[i : i + 1, :n]
+        )["dtw"]
+        for i, n in enumerate(lengths.tolist())
+    ]
+    normalized = MicroTSLoss(2, target_length=8)((frame_logits, None, None), labels, mask)
+    expected = (per_case[0] * 8 / 40 + per_case[1]) / 2
+    assert float(normalized["dtw"]) == pytest.approx(float(expected), rel=1e-5)

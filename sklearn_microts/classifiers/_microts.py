@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 import pywt
 import torch
-from sklearn.metrics import recall_score
+from scipy.stats import binomtest
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from ..nn import MicroTSLoss, MicroTSModule
@@ -33,13 +33,10 @@ STRATEGIES = (*_VOTERS, "vote")
 # never beats two votes).
 _TIE_BREAKER = "ap"
 _TIE_BREAK_SHARE = 0.5
-# The weightings vote_weights="auto" chooses among on the validation cases, in order of
-# preference when they score alike: the paper's majority first, then each voter alone.
 _EQUAL_WEIGHTS = dict.fromkeys(_VOTERS, 1.0)
-_CANDIDATE_WEIGHTS = (
-    _EQUAL_WEIGHTS,
-    *({name: float(name == voter) for name in _VOTERS} for voter in _VOTERS),
-)
+# vote_weights="auto" leaves the majority for a single voter that beats it on the validation
+# cases at this level of a one-sided sign test.
+_VOTER_SIGNIFICANCE = 0.05
 # The knn search compares blocks of test cases with the reference cases, at most this many
 # pairs a block: its memory stays bounded (20,000 x 20,000 pairs at once took over 24 GB).
 _KNN_BLOCK_PAIRS = 2**22
@@ -68,12 +65,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Dropout in the attention blocks.
     input_dropout : float, default=0.0
         Dropout on the input features during training.
-    length_bias : bool, default=True
-        Subtract ``log n`` (``n`` the case's frames) from the sigmoid attention scores
-        (Ramapuram et al., 2025), so that attention averages over a case rather than sums:
-        without it (``False``, the paper's Eq. 2 as written) the attention output grows with
-        the number of frames, and on cases of hundreds of frames the frame-wise softmax
-        saturates at initialisation and the network learns no class.
+    attention_length : int or None, default=25
+        Cases of more frames ``n`` than this have ``log(n / attention_length)`` subtracted
+        from their sigmoid attention scores (the bias of Ramapuram et al., 2025), which keeps
+        the attention output at the scale of a case of ``attention_length`` frames; shorter
+        cases follow the paper's Eq. 2 as written. ``None``: Eq. 2 at any length, where the
+        output, a sum over the frames, grows with them: on cases of hundreds of frames the
+        frame-wise softmax then saturates at initialisation and the network learns no class.
     wavelet : str or None, default="haar"
         Wavelet of the stable/rapid split; ``None`` skips cross-attention (ablation i).
     wavelet_level : int, default=1
@@ -113,13 +111,14 @@ class MicroTSClassifier(BaseSequenceClassifier):
         time, like ``strategy``.
     vote_weights : "auto", "equal" or dict, default="auto"
         Weights of ``"ap"``, ``"dtw"`` and ``"knn"`` in the ``"vote"`` strategy (a tie goes
-        to ``"ap"``). ``"equal"``: the paper's majority of the three. ``"auto"``: the best,
-        in balanced accuracy on the validation cases held out in ``fit``, of the majority
-        and each voter alone (the majority when they score alike, and when ``fit`` holds out
-        no validation cases): a voice that training left weak (the frame-wise ones on long
-        cases, say) cannot outvote a strong one. A dict gives each voter's non-negative
-        weight. Read at prediction time: ``set_params(vote_weights="equal")`` after ``fit``
-        switches without retraining.
+        to ``"ap"``). ``"equal"``: the paper's majority of the three. ``"auto"``: the
+        majority, unless on the validation cases held out in ``fit`` one voter alone is right
+        significantly more often where the two differ (one-sided sign test at 5%); then that
+        voter alone. Two voices that training left weak (the frame-wise ones, which share
+        ``y_attn`` and err together) then cannot outvote a strong one. Without validation
+        cases, the majority. A dict gives each voter's non-negative weight. Read at
+        prediction time: ``set_params(vote_weights="equal")`` after ``fit`` switches without
+        retraining.
 """
         + TRAINING_PARAMETERS_DOC.format(
             lr="1e-3",
@@ -171,7 +170,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
             )
         },
         **{name: [SHARE] for name in ("dropout", "input_dropout")},
-        "length_bias": ["boolean"],
+        "attention_length": [POSITIVE_INT, None],
         "wavelet": [str, pywt.Wavelet, None],
         "target": [StrOptions({"implicit", "explicit"})],
         "target_length": [NumberInterval(Integral, 2, None, closed="left")],
@@ -199,7 +198,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
-        length_bias=True,
+        attention_length=25,
         wavelet="haar",
         wavelet_level=1,
         target="implicit",
@@ -240,7 +239,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.pool_hidden = pool_hidden
         self.dropout = dropout
         self.input_dropout = input_dropout
-        self.length_bias = length_bias
+        self.attention_length = attention_length
         self.wavelet = wavelet
         self.wavelet_level = wavelet_level
         self.target = target
@@ -334,7 +333,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
                 )
 
     def _fit_vote_weights(self, frame_proba, case_logits, lengths, labels):
-        """``vote_weights`` resolved; "auto" chooses on the validation cases, each compared
+        """``vote_weights`` resolved; "auto" decides on the validation cases, each compared
         by "knn" with the training cases it was not held out from."""
         valid = self._validation_cases(labels)
         if self.vote_weights != "auto" or not len(valid):
@@ -347,14 +346,24 @@ class MicroTSClassifier(BaseSequenceClassifier):
             "dtw": self._proba_dtw(*inputs),
             "knn": self._proba_knn(*inputs, candidates=others),
         }
-        n_classes, present = len(self.classes_), np.unique(labels[valid])
-
-        def score(weights):
-            predicted = _weighted_vote(probas, weights, n_classes).argmax(1)
-            return recall_score(labels[valid], predicted, labels=present, average="macro")
-
-        # max keeps the first of equal scores: the majority, then ap, dtw, knn.
-        return dict(max(_CANDIDATE_WEIGHTS, key=score))
+        truth = labels[valid]
+        majority = _weighted_vote(probas, _EQUAL_WEIGHTS, len(self.classes_)).argmax(1) == truth
+        # A voter replaces the majority only when, on the cases where the two differ, it is
+        # right significantly more often (one-sided sign test): a validation split of a few
+        # dozen cases, scored by accuracy alone, picked a voter by the chance of one case.
+        best, best_right = _EQUAL_WEIGHTS, majority.sum()
+        for name in _VOTERS:
+            right = probas[name].argmax(1) == truth
+            wins, losses = int(np.sum(right & ~majority)), int(np.sum(~right & majority))
+            clearly_better = (
+                wins > losses
+                and binomtest(wins, wins + losses, alternative="greater").pvalue
+                < _VOTER_SIGNIFICANCE
+            )
+            if clearly_better and right.sum() > best_right:
+                best = {voter: float(voter == name) for voter in _VOTERS}
+                best_right = right.sum()
+        return dict(best)
 
     def _resolved_vote_weights(self, vote_weights, auto):
         """The dict of weights ``vote_weights`` stands for (``auto`` for "auto")."""

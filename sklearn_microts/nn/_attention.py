@@ -12,17 +12,19 @@ MAX_SCORES = 2**24
 
 
 class SigmoidAttention(nn.Module):
-    """``sigmoid(Q K^T / sqrt(d_k) - log n) V`` over several heads, then an output projection.
+    """``sigmoid(Q K^T / sqrt(d_k) - b) V`` over several heads, then an output projection.
 
     Unlike softmax attention the scores of a query are not normalised over the keys: each
     frame decides on its own how much of every other frame to take. Padded keys have their
     values zeroed, so padding never changes a real frame's output.
 
-    Without a bias (the paper's Eq. 2) the output is a sum over the case's ``n`` frames and
-    grows with ``n``: at initialisation the default network's frame logits had a standard
-    deviation of 1 at 25 frames and 36 at 1,000, where the softmax saturates and training
-    stalls. The bias ``-log n`` (Ramapuram et al., 2025, for sigmoid attention) makes small
-    weights ``~exp(s) / n``: an average, at any length.
+    Without a bias (``b = 0``, the paper's Eq. 2) the output is a sum over the case's ``n``
+    frames and grows with ``n``: at initialisation the default network's frame logits had a
+    standard deviation of 1 at 25 frames and 36 at 1,000, where the softmax saturates and
+    training stalls. Sigmoid attention with a bias of ``log n`` (Ramapuram et al., 2025)
+    keeps the output's scale at any length; here ``b = log(n / reference_length)`` for cases
+    longer than ``reference_length`` frames and ``b = 0`` otherwise, so that cases of the
+    paper's length keep its Eq. 2 and longer ones the scale of a case of that length.
 
     Each query row's output depends on that row alone, so when the scores would exceed
     ``max_scores`` they are computed for a block of query rows at a time, and in training
@@ -40,19 +42,21 @@ class SigmoidAttention(nn.Module):
         Number of heads; must divide ``d_model``.
     dropout : float
         Dropout on the scores.
-    length_bias : bool, default=True
-        Subtract ``log n`` (``n`` the real keys of the case) from the scores; ``False`` for
-        Eq. 2 as written.
+    reference_length : int or None, default=None
+        Cases with more real keys ``n`` than this get the bias ``log(n / reference_length)``;
+        ``None`` for Eq. 2 as written at any length.
     max_scores : int, default=2**24
         Most scores computed at once; larger score matrices go by blocks of query rows.
     """
 
-    def __init__(self, d_model, n_heads, dropout=0.0, *, length_bias=True, max_scores=MAX_SCORES):
+    def __init__(
+        self, d_model, n_heads, dropout=0.0, *, reference_length=None, max_scores=MAX_SCORES
+    ):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}.")
         self.n_heads = n_heads
-        self.length_bias = length_bias
+        self.reference_length = reference_length
         self.max_scores = max_scores
         self.query = nn.Linear(d_model, d_model)
         self.key = nn.Linear(d_model, d_model)
@@ -71,13 +75,13 @@ class SigmoidAttention(nn.Module):
         # same products, and two passes over the largest tensor fewer each way.
         q = q * (1.0 / math.sqrt(q.shape[-1]))
         v = v * key_mask[:, None, :, None]
-        # -log(real keys) per case: sigmoid(s - log n) ~ exp(s) / n for small weights, so a
-        # frame's output is an average over the case rather than a sum that grows with it.
-        bias = (
-            -key_mask.sum(1).clamp(min=1).to(q.dtype).log()[:, None, None, None]
-            if self.length_bias
-            else None
-        )
+        bias = None
+        if self.reference_length is not None:
+            # log(n / reference) per case, 0 for shorter cases: sigmoid(s - b) ~ exp(s) / e^b
+            # for small weights, so a long case's sum over its frames keeps the reference's
+            # scale.
+            excess = key_mask.sum(1).to(q.dtype) / self.reference_length
+            bias = excess.clamp(min=1.0).log()[:, None, None, None]
         batch, heads, n_queries, n_keys = *q.shape[:3], k.shape[2]
         rows = max(1, self.max_scores // (batch * heads * n_keys))
         if rows >= n_queries:
@@ -100,7 +104,7 @@ class SigmoidAttention(nn.Module):
         """Sigmoid attention of the query rows ``q`` to all keys, per head: (B, H, n, d_k)."""
         scores = q @ k.transpose(-1, -2)
         if bias is not None:
-            scores.add_(bias)
+            scores.sub_(bias)
         scores.sigmoid_()
         if self.training and self.dropout:
             scores = scores * _dropout_scale(scores, self.dropout)
@@ -125,10 +129,12 @@ def _dropout_scale(scores, rate):
 class SigmoidSelfAttentionBlock(nn.Module):
     """Pre-norm residual block: sigmoid self-attention, then an MLP (ViT layout)."""
 
-    def __init__(self, d_model, n_heads, mlp_dim, dropout=0.0, *, length_bias=True):
+    def __init__(self, d_model, n_heads, mlp_dim, dropout=0.0, *, reference_length=None):
         super().__init__()
         self.attention_norm = nn.LayerNorm(d_model)
-        self.attention = SigmoidAttention(d_model, n_heads, dropout, length_bias=length_bias)
+        self.attention = SigmoidAttention(
+            d_model, n_heads, dropout, reference_length=reference_length
+        )
         self.mlp_norm = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(
             nn.Linear(d_model, mlp_dim),

@@ -28,8 +28,9 @@ class MicroTSModule(nn.Module):
         Dropout in the attention blocks.
     input_dropout : float
         Dropout on the input features of ``x``, ``stable`` and ``rapid`` (training only).
-    length_bias : bool
-        Subtract ``log n`` from the sigmoid attention scores (see :class:`SigmoidAttention`).
+    attention_length : int or None
+        Sigmoid attention keeps the output scale of a case of this many frames on longer
+        cases (``reference_length`` of :class:`SigmoidAttention`).
     attention : bool
         Build the self- and cross-attention branch (ablation v removes it).
     cross_attention : bool
@@ -54,7 +55,7 @@ class MicroTSModule(nn.Module):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
-        length_bias=True,
+        attention_length=25,
         attention=True,
         cross_attention=True,
         pooling=True,
@@ -66,14 +67,16 @@ class MicroTSModule(nn.Module):
             nn.Linear(d_model, head_hidden), nn.ReLU(), nn.Linear(head_hidden, n_classes)
         )
         self.self_attention = (
-            SigmoidSelfAttentionBlock(d_model, n_heads, mlp_dim, dropout, length_bias=length_bias)
+            SigmoidSelfAttentionBlock(
+                d_model, n_heads, mlp_dim, dropout, reference_length=attention_length
+            )
             if attention
             else None
         )
         self.cross_norm = nn.LayerNorm(d_model) if attention and cross_attention else None
         self.stable_attention, self.rapid_attention = (
             (
-                SigmoidAttention(d_model, n_heads, dropout, length_bias=length_bias)
+                SigmoidAttention(d_model, n_heads, dropout, reference_length=attention_length)
                 if self.cross_norm
                 else None
             )
