@@ -283,11 +283,10 @@ def _sweep_row(here, below, pairs, diagonal_below, up_below, left, incoming):
 
 @njit(inline="always", **_JIT)
 def _weight_rows(m, batch):
-    """Zeroed weight rows (diagonal, up, left) for a row and the row below it, and the
-    sweep's buffer. Zeros, not garbage: rows skipped by short pairs leave stale lanes,
-    which must be finite to vanish against a gradient of 0."""
+    """Zeroed weight rows: diagonal, up and left for a row, diagonal and up for the row below
+    it (the sweep reads those), and the sweep's buffer. Zeros, not garbage: rows skipped by
+    short pairs leave stale lanes, which must be finite to vanish against a gradient of 0."""
     return (
-        np.zeros((m + 1, batch)),
         np.zeros((m + 1, batch)),
         np.zeros((m + 1, batch)),
         np.zeros((m + 1, batch)),
@@ -304,7 +303,7 @@ def backward(table, x_lengths, y_lengths, active, gamma, grad_values):
     grad = np.zeros((n + 1, m + 1, batch))
     for b in range(batch):
         grad[x_lengths[b] - 1, y_lengths[b] - 1, b] = grad_values[b]
-    diagonal, up, left, diagonal_below, up_below, left_below, incoming = _weight_rows(m, batch)
+    diagonal, up, left, diagonal_below, up_below, incoming = _weight_rows(m, batch)
     inv_gamma = 1.0 / gamma
     for i in range(n - 1, -1, -1):
         pairs = active[i + 1]
@@ -312,7 +311,6 @@ def backward(table, x_lengths, y_lengths, active, gamma, grad_values):
         _sweep_row(grad[i], grad[i + 1], pairs, diagonal_below, up_below, left, incoming)
         diagonal, diagonal_below = diagonal_below, diagonal
         up, up_below = up_below, up
-        left, left_below = left_below, left
     return grad[:n, :m]
 
 
@@ -326,7 +324,7 @@ def backward_sequences(table, x, y, x_lengths, y_lengths, active, gamma, grad_va
     n, channels, batch = x.shape
     m = y.shape[0]
     here, below = np.zeros((m + 1, batch)), np.zeros((m + 1, batch))
-    diagonal, up, left, diagonal_below, up_below, left_below, incoming = _weight_rows(m, batch)
+    diagonal, up, left, diagonal_below, up_below, incoming = _weight_rows(m, batch)
     grad_x = np.zeros((n, channels, batch))
     grad_y = np.zeros((m, channels, batch))
     inv_gamma = 1.0 / gamma
@@ -342,7 +340,6 @@ def backward_sequences(table, x, y, x_lengths, y_lengths, active, gamma, grad_va
         here, below = below, here
         diagonal, diagonal_below = diagonal_below, diagonal
         up, up_below = up_below, up
-        left, left_below = left_below, left
     return grad_x, grad_y
 
 
