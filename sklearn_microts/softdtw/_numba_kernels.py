@@ -80,7 +80,7 @@ def _float64_from_bits(typingctx, bits):
     return types.float64(types.int64), codegen
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _polynomial_9(x, c):
     """``c[0] + c[1] x + ... + c[9] x^9`` in Estrin's scheme: 4 multiply-adds deep, not 9.
 
@@ -97,14 +97,14 @@ def _polynomial_9(x, c):
     )
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _polynomial_6(x, c):
     """``c[0] + c[1] x + ... + c[6] x^6`` in Estrin's scheme."""
     x2 = x * x
     return c[0] + c[1] * x + (c[2] + c[3] * x) * x2 + (c[4] + c[5] * x + c[6] * x2) * (x2 * x2)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _exp_nonpositive(x):
     """exp(x) for x in [-700, 0]: ``2**k * exp(r)``, ``|r| <= ln(2) / 2``.
 
@@ -119,7 +119,7 @@ def _exp_nonpositive(x):
     return p * _float64_from_bits((np.int64(np.int32(k)) + 1023) << 52)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _log_1_to_3(s):
     """log(s) for s in [1, 3]: halve into [0.75, 1.5], then ``log(t) = 2 atanh(z)``,
     ``z = (t - 1) / (t + 1)``, by a polynomial in z^2."""
@@ -129,13 +129,13 @@ def _log_1_to_3(s):
     return 2.0 * z * _polynomial_6(z * z, _ATANH_COEFFICIENTS) + (_LN2 if big else 0.0)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _sort3(a, b, c):
     """(smallest, middle, largest) of three numbers, branch-free."""
     return min(a, min(b, c)), max(min(a, b), min(max(a, b), c)), max(a, max(b, c))
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _softmin_terms(low, mid, high, inv_gamma):
     """``exp(-(v - low) / gamma)`` of the middle and the largest of three values."""
     return (
@@ -234,7 +234,7 @@ def forward_sequences(x, y, x_lengths, y_lengths, active, gamma):
     return _terminal_values(table, x_lengths, y_lengths), table
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)
 def _share(value, low, high, e_mid, e_high):
     """The unnormalised weight of ``value``, one of the three sorted into low, mid, high."""
     return 1.0 if value == low else (e_high if value == high else e_mid)
