@@ -2,6 +2,7 @@
 
 import inspect
 
+import numpy as np
 import pytest
 
 from sklearn_microts import MicroTSClassifier
@@ -28,13 +29,15 @@ def test_defaults_shared_with_the_module_and_loss_agree(estimator):
     params = estimator.get_params()
     for part in (estimator._module_class, estimator._criterion_class):
         for name, parameter in inspect.signature(part).parameters.items():
-            # class_weight: "balanced" in the estimator, the weights it computes in the loss
-            if name in params and name != "class_weight":
+            # class_weight: "balanced" in the estimator, the weights it computes in the loss;
+            # attention_length: "auto" in the estimator, resolved from the training cases
+            if name in params and name not in ("class_weight", "attention_length"):
                 assert params[name] == parameter.default, f"{part.__name__}: {name}"
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=type)
 def test_every_module_and_loss_parameter_is_given(estimator):
+    estimator._before_training(lengths=np.array([10, 20]))  # what fit resolves first
     module = estimator._module_params(n_features=5, n_classes=3)
     assert set(module) == set(inspect.signature(estimator._module_class).parameters)
     loss = estimator._criterion_params(n_classes=3, class_weight=None)
@@ -43,6 +46,19 @@ def test_every_module_and_loss_parameter_is_given(estimator):
 
 def test_a_changed_parameter_reaches_the_module_and_loss():
     clf = MicroTSClassifier(d_model=24, gamma=0.5, wavelet=None)
+    clf._before_training(lengths=np.array([10, 20]))
     assert clf._module_params(5, 3)["d_model"] == 24
     assert clf._module_params(5, 3)["cross_attention"] is False
     assert clf._criterion_params(3, None)["gamma"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("median_length", "resolved"), [(25, None), (26, 1)], ids=["paper's length", "longer"]
+)
+def test_auto_attention_length_follows_the_median_case_against_the_target(
+    median_length, resolved
+):
+    clf = MicroTSClassifier()  # target_length=25
+    clf._before_training(lengths=np.array([3, median_length, 900]))
+    assert clf.attention_length_ == resolved
+    assert clf._module_params(5, 3)["attention_length"] == resolved

@@ -215,6 +215,7 @@ class BaseSequenceClassifier(
         labels = self._label_encoder.transform(y)
         self.scaler_ = StandardScaler().fit(frames) if self.standardize else None
         frames = self._standardized(frames)
+        self._before_training(lengths)
         self.device_ = training_device(self.accelerator, self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         # torch draws the initial weights, dropout masks and batch orders from its global
@@ -289,6 +290,10 @@ class BaseSequenceClassifier(
     def _parts(self, frames, lengths):
         """The aligned frame arrays the module reads; by default the frames only."""
         return {"x": frames}
+
+    def _before_training(self, lengths):
+        """Hook run before the network is built (e.g. to resolve a parameter from the
+        training cases' lengths)."""
 
     def _after_fit(self, frames, lengths, labels):
         """Hook run once training is done (e.g. to keep what inference needs)."""

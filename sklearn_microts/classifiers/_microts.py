@@ -65,13 +65,17 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Dropout in the attention blocks.
     input_dropout : float, default=0.0
         Dropout on the input features during training.
-    attention_length : int or None, default=25
+    attention_length : "auto", int or None, default="auto"
         Cases of more frames ``n`` than this have ``log(n / attention_length)`` subtracted
-        from their sigmoid attention scores (the bias of Ramapuram et al., 2025), which keeps
-        the attention output at the scale of a case of ``attention_length`` frames; shorter
-        cases follow the paper's Eq. 2 as written. ``None``: Eq. 2 at any length, where the
-        output, a sum over the frames, grows with them: on cases of hundreds of frames the
-        frame-wise softmax then saturates at initialisation and the network learns no class.
+        from their sigmoid attention scores, which keeps the attention output at the scale
+        of a case of ``attention_length`` frames; ``1`` is the bias ``-log n`` that
+        Ramapuram et al. (2025) give sigmoid attention (each frame takes about an average
+        over its case). ``None``: the paper's Eq. 2 as written, a sum over the frames that
+        grows with them: on cases of hundreds of frames the frame-wise softmax then
+        saturates and the network learns no class. ``"auto"``: ``None`` when the median
+        training case has at most ``target_length`` frames (the paper's regime: its
+        BreakHis results hold there, and fell with the bias), ``1`` otherwise. The value
+        used is ``attention_length_``.
     wavelet : str or None, default="haar"
         Wavelet of the stable/rapid split; ``None`` skips cross-attention (ablation i).
     wavelet_level : int, default=1
@@ -136,6 +140,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Frames of each training case in ``train_frame_proba_``.
     train_labels_ : ndarray of shape (n_training_cases,)
         Class of each training case, as an index into ``classes_``.
+    attention_length_ : int or None
+        The ``attention_length`` the network was built with (``"auto"`` resolved).
     vote_weights_ : dict of str to float
         The weights of the voters that ``vote_weights`` resolved to in ``fit`` (with
         ``"auto"``, the ones chosen on the validation cases). Only with ``attention=True``
@@ -170,7 +176,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
             )
         },
         **{name: [SHARE] for name in ("dropout", "input_dropout")},
-        "attention_length": [POSITIVE_INT, None],
+        "attention_length": [StrOptions({"auto"}), POSITIVE_INT, None],
         "wavelet": [str, pywt.Wavelet, None],
         "target": [StrOptions({"implicit", "explicit"})],
         "target_length": [NumberInterval(Integral, 2, None, closed="left")],
@@ -198,7 +204,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
-        attention_length=25,
+        attention_length="auto",
         wavelet="haar",
         wavelet_level=1,
         target="implicit",
@@ -312,11 +318,18 @@ class MicroTSClassifier(BaseSequenceClassifier):
             check_split_representable(part, lengths, np.float32)
         return {"x": frames, "stable": stable, "rapid": rapid}
 
+    def _before_training(self, lengths):
+        self.attention_length_ = self.attention_length
+        if self.attention_length == "auto":
+            paper_length = np.median(lengths) <= self.target_length
+            self.attention_length_ = None if paper_length else 1
+
     def _module_params(self, n_features, n_classes):
         # Ablation (i): without a wavelet there are no stable and rapid parts to attend to.
         cross_attention = self.wavelet is not None
         return {
             **super()._module_params(n_features, n_classes),
+            "attention_length": self.attention_length_,
             "cross_attention": cross_attention,
         }
 

@@ -23,8 +23,8 @@ class SigmoidAttention(nn.Module):
     standard deviation of 1 at 25 frames and 36 at 1,000, where the softmax saturates and
     training stalls. Sigmoid attention with a bias of ``log n`` (Ramapuram et al., 2025)
     keeps the output's scale at any length; here ``b = log(n / reference_length)`` for cases
-    longer than ``reference_length`` frames and ``b = 0`` otherwise, so that cases of the
-    paper's length keep its Eq. 2 and longer ones the scale of a case of that length.
+    longer than ``reference_length`` frames and ``b = 0`` otherwise: the output keeps the
+    scale of a case of that length (with 1, about an average over the case).
 
     Each query row's output depends on that row alone, so when the scores would exceed
     ``max_scores`` they are computed for a block of query rows at a time, and in training
@@ -62,7 +62,7 @@ class SigmoidAttention(nn.Module):
         self.key = nn.Linear(d_model, d_model)
         self.value = nn.Linear(d_model, d_model)
         self.out = nn.Linear(d_model, d_model)
-        self.dropout = dropout
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, queries, keys, key_mask):
         """``queries`` (B, N, d), ``keys`` (B, M, d), ``key_mask`` (B, M) True for real."""
@@ -105,25 +105,11 @@ class SigmoidAttention(nn.Module):
         scores = q @ k.transpose(-1, -2)
         if bias is not None:
             scores.sub_(bias)
-        scores.sigmoid_()
-        if self.training and self.dropout:
-            scores = scores * _dropout_scale(scores, self.dropout)
-        return scores @ v
+        return self.dropout(scores.sigmoid_()) @ v
 
     def _split(self, tensor):
         batch, length, width = tensor.shape
         return tensor.reshape(batch, length, self.n_heads, width // self.n_heads).transpose(1, 2)
-
-
-def _dropout_scale(scores, rate):
-    """Dropout's factors for ``scores``: 0 with probability ``rate``, else ``1 / (1 - rate)``.
-
-    The same distribution as :func:`torch.nn.functional.dropout`, drawn from torch's
-    generator, but two to four times faster on the CPU (one uniform draw and two in-place
-    passes, where torch's Bernoulli sampler costs ~20 ns an element): the dropout of the
-    (B, H, N, M) scores cost more than the attention's matrix products on long cases.
-    """
-    return torch.rand_like(scores).ge_(rate).mul_(1.0 / (1.0 - rate))
 
 
 class SigmoidSelfAttentionBlock(nn.Module):

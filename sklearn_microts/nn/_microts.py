@@ -55,7 +55,7 @@ class MicroTSModule(nn.Module):
         pool_hidden=128,
         dropout=0.1,
         input_dropout=0.0,
-        attention_length=25,
+        attention_length=None,
         attention=True,
         cross_attention=True,
         pooling=True,
