@@ -1,10 +1,13 @@
 """Where a training epoch of MicroTSClassifier spends its time, by Python function and by
-torch operator, on bench_training's data (200 cases, 1 to 250 frames, 1,280 features).
+torch operator, on bench_training's data (200 cases, 1 to 250 frames, 1,280 features), or
+with ``--long`` on long univariate series (the 537 training cases of sktime's PLAID, 100 to
+1,344 frames, 1 feature, 11 classes; one torch thread).
 
 Two epochs are trained (the first warms up kernels and caches) under cProfile, then two
 more under torch's profiler; the tables list the functions and operators that take most.
 
     python benchmarks/profile_epoch.py --device cuda --output profile.txt
+    python benchmarks/profile_epoch.py --long
 """
 
 import argparse
@@ -26,14 +29,24 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--rows", type=int, default=25)
     parser.add_argument("--output", help="also write the tables to this file")
+    parser.add_argument("--long", action="store_true", help="long univariate series (PLAID)")
     args = parser.parse_args()
-    X, y = make_microscopy_sequences(
-        n_cases=200, n_features=1280, min_length=1, max_length=250, random_state=0
-    )
+    if args.long:
+        from bench_long_series import load
+
+        X, y, _, _ = load("plaid")
+        threads = {"n_threads": 1}
+    else:
+        X, y = make_microscopy_sequences(
+            n_cases=200, n_features=1280, min_length=1, max_length=250, random_state=0
+        )
+        threads = {}
     X = [x.astype(np.float32) for x in X]
 
     def fit():
-        clf = MicroTSClassifier(max_epochs=2, patience=None, device=args.device, random_state=0)
+        clf = MicroTSClassifier(
+            max_epochs=2, patience=None, device=args.device, random_state=0, **threads
+        )
         start = time.perf_counter()
         clf.fit(X, y)
         return time.perf_counter() - start, [row["dur"] for row in clf.history_]
