@@ -86,3 +86,13 @@ def test_frame_logits_keep_their_scale_on_long_cases():
             frame_logits, _, _ = module(x, 0.7 * x, 0.3 * x, torch.ones(1, n, dtype=torch.bool))
         spread[n] = frame_logits.std().item()
     assert spread[1000] < 1.5 * spread[25]
+
+
+def test_fast_score_dropout_has_the_distribution_of_dropout():
+    from sklearn_microts.nn._attention import _dropout_factors
+
+    torch.manual_seed(0)
+    factors = _dropout_factors(torch.empty(10**6), 0.1)
+    dropped = factors == 0
+    assert dropped.float().mean().item() == pytest.approx(0.1, abs=0.003)
+    torch.testing.assert_close(factors[~dropped], torch.full_like(factors[~dropped], 1 / 0.9))
