@@ -88,6 +88,124 @@ def test_frame_logits_keep_their_scale_on_long_cases():
     assert spread[1000] < 1.5 * spread[25]
 
 
+def test_pooling_weights_sum_to_one_over_real_frames():
+    torch.manual_seed(0)
+    pooling = GatedAttentionPooling(6, 4)
+    frames = torch.randn(2, 5, 6)
+    mask = torch.tensor([[True] * 5, [True, True, False, False, False]])
+    pooled, weights = pooling(frames, mask)
+    torch.testing.assert_close(weights.sum(1), torch.ones(2))
+    assert (weights[1, 2:] == 0).all()
+    torch.testing.assert_close(pooled[1], weights[1, :2] @ frames[1, :2])
+
+
+def test_the_head_is_shared_between_frames_and_case(module):
+    _, (X, _) = _batch([3, 6])
+    before = module(**X)
+    with torch.no_grad():
+        module.head[-1].bias += 1.0
+    after = module(**X)
+    torch.testing.assert_close(after[0], before[0] + 1.0)
+    torch.testing.assert_close(after[1], before[1] + 1.0)
+
+
+@pytest.mark.parametrize(
+    ("flags", "present"),
+    [
+        ({"attention": False}, (False, True)),
+        ({"pooling": False}, (True, False)),
+    ],
+)
+def test_ablated_branches(flags, present):
+    _, (X, _) = _batch([3, 6])
+    frame_logits, case_logits, _ = MicroTSModule(5, 3, **SMALL, **flags)(**X)
+    assert (frame_logits is not None, case_logits is not None) == present
+
+
+@pytest.mark.parametrize("cross_attention", [True, False])
+def test_only_cross_attention_reads_the_stable_and_rapid_parts(cross_attention):
+    _, (X, _) = _batch([3, 6])
+    torch.manual_seed(0)
+    module = MicroTSModule(5, 3, dropout=0.0, cross_attention=cross_attention, **SMALL).eval()
+    moved = {**X, "stable": X["stable"] + 1.0, "rapid": X["rapid"] - 1.0}
+    (frames_before, case_before, _), (frames_after, case_after, _) = module(**X), module(**moved)
+    assert (not torch.allclose(frames_after, frames_before)) is cross_attention
+    torch.testing.assert_close(case_after, case_before)  # pooling reads X alone
+
+
+def test_implicit_targets_follow_the_beta_cdf():
+    from scipy.stats import beta
+
+    targets = target_sequences(3, 25, "implicit").numpy()
+    t = np.arange(25) / 24
+    np.testing.assert_allclose(targets[1, :, 1], beta(3, 20).cdf(t))
+    np.testing.assert_allclose(targets[1, :, 0], (1 - beta(3, 20).cdf(t)) / 2)
+    np.testing.assert_allclose(targets.sum(-1), 1.0)
+    explicit = target_sequences(3, 4, "explicit").numpy()
+    np.testing.assert_array_equal(explicit[2], np.tile([0.0, 0.0, 1.0], (4, 1)))
+
+
+def test_dtw_term_is_zero_when_frames_follow_the_ideal_sequence():
+    labels, lengths = torch.tensor([0, 2]), torch.tensor([7, 3])
+    ideal = ideal_sequences(labels, lengths, 3, "implicit", 7).float()
+    mask = torch.arange(7)[None, :] < lengths[:, None]
+    frame_logits = torch.log(ideal.clamp(min=1e-12))
+    terms = MicroTSLoss(3, lambda_ap=0.0, lambda_align=0.0)(
+        (frame_logits, torch.zeros(2, 3), None), labels, mask
+    )
+    assert float(terms["dtw"]) == pytest.approx(0.0, abs=1e-4)
+
+
+def test_each_term_by_hand():
+    labels = torch.tensor([1])
+    mask = torch.tensor([[True, True, False]])
+    frame_logits = torch.tensor([[[0.0, 1.0], [2.0, -1.0], [9.0, 9.0]]])
+    case_logits = torch.tensor([[0.3, -0.2]])
+    loss = MicroTSLoss(
+        2, target_length=4, gamma=0.5, lambda_dtw=1.0, lambda_ap=2.0, lambda_align=3.0
+    )
+    terms = loss((frame_logits, case_logits, None), labels, mask)
+
+    frame_proba = torch.softmax(frame_logits[0, :2], -1).double()
+    target = torch.as_tensor(class_profiles(np.linspace(0, 1, 4), 2, "implicit")[1])
+    ideal = torch.as_tensor(class_profiles(np.linspace(0, 1, 2), 2, "implicit")[1])
+    dtw = abs(
+        soft_dtw(frame_proba[None], target, gamma=0.5) - soft_dtw(ideal[None], target, gamma=0.5)
+    )
+    ap = -torch.log_softmax(case_logits, -1)[0, 1]
+    peak = frame_proba.max(0).values
+    align = (peak / peak.sum() - torch.softmax(case_logits, -1)[0].double()).abs().sum()
+    assert float(terms["dtw"]) == pytest.approx(float(dtw), rel=1e-5)
+    assert float(terms["ap"]) == pytest.approx(float(ap), rel=1e-6)
+    assert float(terms["align"]) == pytest.approx(float(align), rel=1e-5)
+    assert float(terms["loss"]) == pytest.approx(float(dtw + 2 * ap + 3 * align), rel=1e-5)
+
+
+def test_no_reference_term():
+    labels, mask = torch.tensor([0]), torch.ones(1, 5, dtype=torch.bool)
+    frame_logits = torch.randn(1, 5, 2)
+    with_reference = MicroTSLoss(2)((frame_logits, None, None), labels, mask)["dtw"]
+    without = MicroTSLoss(2, reference=False)((frame_logits, None, None), labels, mask)["dtw"]
+    assert float(with_reference) != pytest.approx(float(without))
+
+
+def test_dtw_term_of_a_case_longer_than_the_target_counts_target_length_over_its_frames():
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 1])
+    lengths = torch.tensor([40, 6])  # longer and shorter than the target of 8 frames
+    mask = torch.arange(40)[None, :] < lengths[:, None]
+    frame_logits = torch.randn(2, 40, 2)
+    per_case = [
+        MicroTSLoss(2, target_length=8, normalize_dtw=False)(
+            (frame_logits[i : i + 1, :n], None, None), labels[i : i + 1], mask[i : i + 1, :n]
+        )["dtw"]
+        for i, n in enumerate(lengths.tolist())
+    ]
+    normalized = MicroTSLoss(2, target_length=8)((frame_logits, None, None), labels, mask)
+    expected = (per_case[0] * 8 / 40 + per_case[1]) / 2
+    assert float(normalized["dtw"]) == pytest.approx(float(expected), rel=1e-5)
+
+
 def test_fast_score_dropout_has_the_distribution_of_dropout():
     from sklearn_microts.nn._attention import _dropout_factors
 
