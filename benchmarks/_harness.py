@@ -9,6 +9,7 @@ a run is cut short.
 
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -83,3 +84,27 @@ def agg_pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def cpu_model():
+    """The CPU's model name and, on x86, its family and model numbers (a virtual machine may
+    name only the vendor: "AMD EPYC"), from /proc/cpuinfo; else what ``platform`` knows."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    if "model name" not in fields:
+        return platform.processor() or platform.machine()
+    if "cpu family" in fields and "model" in fields:
+        return f"{fields['model name']} (family {fields['cpu family']}, model {fields['model']})"
+    return fields["model name"]
+
+
+def load_average():
+    if not hasattr(os, "getloadavg"):  # Windows
+        return "load average unknown"
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())

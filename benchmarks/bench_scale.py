@@ -27,13 +27,12 @@ import argparse
 import json
 import os
 import pickle
-import platform
 import resource
 import tempfile
 import time
 
 import numpy as np
-from _harness import Table, run_isolated
+from _harness import Table, cpu_model, load_average, run_isolated
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
 SIZES = {
@@ -188,9 +187,10 @@ def main():
     sizes = QUICK_SIZES if args.quick else SIZES
     table = Table(args.output)
     table.add(
-        f"MicroTSClassifier defaults, {args.epochs} epoch(s), no early stopping; cpu, "
-        f"{platform.machine()}, {os.cpu_count()} cores; each cell: seconds and peak RSS of "
-        f"its own process; at most {args.time_limit:.0f} s per process"
+        f"MicroTSClassifier defaults, {args.epochs} epoch(s), no early stopping (but in the "
+        f"scored groups); cpu, {cpu_model()}, {os.cpu_count()} logical CPUs, "
+        f"{load_average()} at the start; each cell: seconds and peak RSS of its own "
+        f"process; at most {args.time_limit:.0f} s per process"
     )
     for group in [args.group] if args.group else SIZES:
         run_group(table, group, sizes[group], args)

@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 import torch
-from _harness import Table
+from _harness import Table, cpu_model, load_average
 
 from sklearn_microts.softdtw import cdist_dtw, soft_dtw
 
@@ -294,30 +294,6 @@ def cdist_table(args, table):
             table.add(f"| {name} | {seconds:.3f} | {seconds / pair_cells * 1e9:.2f} |")
         else:
             table.add(f"| {name} | {seconds} | - |")
-
-
-def cpu_model():
-    """The CPU's model name and, on x86, its family and model numbers (a virtual machine may
-    name only the vendor: "AMD EPYC"), from /proc/cpuinfo; else what ``platform`` knows."""
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as file:
-            for line in file:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    if "model name" not in fields:
-        return platform.processor() or platform.machine()
-    if "cpu family" in fields and "model" in fields:
-        return f"{fields['model name']} (family {fields['cpu family']}, model {fields['model']})"
-    return fields["model name"]
-
-
-def load_average():
-    if not hasattr(os, "getloadavg"):  # Windows
-        return "load average unknown"
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def machine_line(device):

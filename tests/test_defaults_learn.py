@@ -53,9 +53,7 @@ def test_vote_is_not_below_its_best_voice_where_the_voices_disagree(long_series)
     # Here the knn voice is right (1.0) where ap and dtw often err together (about 0.5):
     # the paper's majority follows the pair (0.51); the vote of the defaults must not.
     X_train, y_train, X_test, y_test = long_series
-    clf = MicroTSClassifier(max_epochs=12, validation_fraction=0.3, **SMALL).fit(
-        X_train, y_train
-    )
+    clf = MicroTSClassifier(max_epochs=12, validation_fraction=0.3, **SMALL).fit(X_train, y_train)
     accuracies = _accuracies(clf, X_test, y_test)
     best_voice = max(accuracies[name] for name in ("ap", "dtw", "knn"))
     assert accuracies["vote"] >= best_voice - 0.05, (accuracies, clf.vote_weights_)
@@ -65,4 +63,5 @@ def test_auto_vote_weights_are_the_majority_without_validation_cases(long_series
     X_train, y_train, _, _ = long_series
     clf = MicroTSClassifier(max_epochs=1, validation_fraction=0.0, **SMALL)
     clf.fit(X_train[:20], y_train[:20])
+    assert clf.vote_pooling_ == "majority"
     assert clf.vote_weights_ == {"ap": 1.0, "dtw": 1.0, "knn": 1.0}

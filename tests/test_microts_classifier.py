@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler
+from sklearn_microts.classifiers._vote import log_linear_pool
 from sklearn_microts.datasets import make_microscopy_sequences
 
 # Small and quick: these tests check behaviour, not the paper's accuracy.
@@ -132,6 +133,15 @@ def test_weighted_vote_goes_to_the_largest_total(three_classes, weights, winner)
     proba = voter.predict_proba(X)
     np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.classes_[expected])
     np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+def test_auto_vote_is_the_log_linear_pool_learned_on_the_validation_cases(fitted, data):
+    X, _ = data
+    assert fitted.vote_pooling_ == "log-linear"
+    probas = {s: with_params(fitted, strategy=s).predict_proba(X) for s in ("ap", "dtw", "knn")}
+    expected = log_linear_pool(probas, fitted.vote_weights_)
+    got = with_params(fitted, strategy="vote", vote_weights="auto").predict_proba(X)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -55,9 +55,7 @@ def test_a_changed_parameter_reaches_the_module_and_loss():
 @pytest.mark.parametrize(
     ("median_length", "resolved"), [(25, None), (26, 1)], ids=["paper's length", "longer"]
 )
-def test_auto_attention_length_follows_the_median_case_against_the_target(
-    median_length, resolved
-):
+def test_auto_attention_length_follows_the_median_case_against_the_target(median_length, resolved):
     clf = MicroTSClassifier()  # target_length=25
     clf._before_training(lengths=np.array([3, median_length, 900]))
     assert clf.attention_length_ == resolved

@@ -1,13 +1,11 @@
 """MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
 
-import itertools
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 import pywt
 import torch
-from scipy.stats import binomtest
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from ..nn import MicroTSLoss, MicroTSModule
@@ -23,20 +21,16 @@ from ..utils._validation import (
 )
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
+from ._vote import (
+    EQUAL_WEIGHTS,
+    TIE_BREAKER,
+    VOTERS,
+    fit_log_linear_pool,
+    log_linear_pool,
+    weighted_vote,
+)
 
-# The strategies that vote, and "vote", their (weighted) majority.
-_VOTERS = ("ap", "dtw", "knn")
-STRATEGIES = (*_VOTERS, "vote")
-# A tie among the voters goes to the pooled prediction: its probabilities join the votes at
-# half the smallest margin by which two different sets of voters can differ, so they can
-# break a tie but never outvote a majority (with equal weights: one vote plus at most 0.5
-# never beats two votes).
-_TIE_BREAKER = "ap"
-_TIE_BREAK_SHARE = 0.5
-_EQUAL_WEIGHTS = dict.fromkeys(_VOTERS, 1.0)
-# vote_weights="auto" leaves the majority for a single voter that beats it on the validation
-# cases at this level of a one-sided sign test.
-_VOTER_SIGNIFICANCE = 0.05
+STRATEGIES = (*VOTERS, "vote")
 # The knn search compares blocks of test cases with the reference cases, at most this many
 # pairs a block: its memory stays bounded (20,000 x 20,000 pairs at once took over 24 GB).
 _KNN_BLOCK_PAIRS = 2**22
@@ -102,8 +96,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Keep attention pooling; ``False`` (ablation vi) predicts with ``"dtw"``.
     strategy : {"vote", "ap", "dtw", "knn"}, default="vote"
         Inference: pooled prediction, nearest class target in soft-DTW, k nearest training
-        cases in DTW between ``y_attn`` sequences, or the majority of the three (a tie goes
-        to ``"ap"``). Overridden by the ablations above. Only inference depends on it:
+        cases in DTW between ``y_attn`` sequences, or the vote of the three
+        (``vote_weights``). Overridden by the ablations above. Only inference depends on it:
         ``set_params(strategy=...)`` after ``fit`` switches strategy without retraining.
     n_neighbors : int, default=5
         Neighbours of the ``"knn"`` strategy.
@@ -114,15 +108,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
         which bounds the cost of a prediction whatever the training set. Read at prediction
         time, like ``strategy``.
     vote_weights : "auto", "equal" or dict, default="auto"
-        Weights of ``"ap"``, ``"dtw"`` and ``"knn"`` in the ``"vote"`` strategy (a tie goes
-        to ``"ap"``). ``"equal"``: the paper's majority of the three. ``"auto"``: the
-        majority, unless on the validation cases held out in ``fit`` one voter alone is right
-        significantly more often where the two differ (one-sided sign test at 5%); then that
-        voter alone. Two voices that training left weak (the frame-wise ones, which share
-        ``y_attn`` and err together) then cannot outvote a strong one. Without validation
-        cases, the majority. A dict gives each voter's non-negative weight. Read at
-        prediction time: ``set_params(vote_weights="equal")`` after ``fit`` switches without
-        retraining.
+        How ``"ap"``, ``"dtw"`` and ``"knn"`` combine in the ``"vote"`` strategy.
+        ``"equal"``: the paper's majority of the three (a tie goes to ``"ap"``). A dict:
+        each voter's non-negative weight in a weighted majority (a tie of totals goes to
+        ``"ap"``). ``"auto"``: a vote learned on the validation cases held out in ``fit``,
+        a log-linear pool (the voters' probabilities multiplied, each raised to its weight,
+        renormalised) whose weights maximise the likelihood of those cases, so that two
+        voices that err together (the frame-wise ones share ``y_attn``) cannot outvote a
+        better one; without validation cases, the majority. Read at prediction time:
+        ``set_params(vote_weights="equal")`` after ``fit`` switches without retraining.
 """
         + TRAINING_PARAMETERS_DOC.format(
             lr="1e-3",
@@ -142,11 +136,14 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Class of each training case, as an index into ``classes_``.
     attention_length_ : int or None
         The ``attention_length`` the network was built with (``"auto"`` resolved).
+    vote_pooling_ : {"majority", "log-linear"}
+        How the vote combined its voters in ``fit``: ``"log-linear"`` where
+        ``vote_weights="auto"`` learned a pool on validation cases. Only with
+        ``attention=True`` and ``pooling=True``.
     vote_weights_ : dict of str to float
-        The weights of the voters that ``vote_weights`` resolved to in ``fit`` (with
-        ``"auto"``, the ones chosen on the validation cases). Only with ``attention=True``
-        and ``pooling=True``.
-
+        The voters' weights in that vote: their votes in a majority, their exponents in the
+        log-linear pool (with ``"auto"``, learned; all zero cannot be learned: the majority
+        then). Only with ``attention=True`` and ``pooling=True``.
     Examples
     --------
     >>> from sklearn_microts import MicroTSClassifier
@@ -341,16 +338,16 @@ class MicroTSClassifier(BaseSequenceClassifier):
             self.train_lengths_ = lengths.copy()
             self.train_labels_ = labels
             if self.pooling:
-                self.vote_weights_ = self._fit_vote_weights(
-                    frame_proba, case_logits, lengths, labels
-                )
+                self._fit_vote(frame_proba, case_logits, lengths, labels)
 
-    def _fit_vote_weights(self, frame_proba, case_logits, lengths, labels):
-        """``vote_weights`` resolved; "auto" decides on the validation cases, each compared
-        by "knn" with the training cases it was not held out from."""
+    def _fit_vote(self, frame_proba, case_logits, lengths, labels):
+        """Resolve ``vote_weights``: "auto" learns a log-linear pool on the validation cases,
+        each compared by "knn" with the training cases it was not held out from."""
+        self.vote_pooling_ = "majority"
+        self.vote_weights_ = self._majority_weights(self.vote_weights)
         valid = self._validation_cases(labels)
         if self.vote_weights != "auto" or not len(valid):
-            return self._resolved_vote_weights(self.vote_weights, _EQUAL_WEIGHTS)
+            return
         others = np.ones(len(labels), dtype=bool)
         others[valid] = False
         inputs = ([frame_proba[i] for i in valid], case_logits[valid], lengths[valid])
@@ -359,37 +356,21 @@ class MicroTSClassifier(BaseSequenceClassifier):
             "dtw": self._proba_dtw(*inputs),
             "knn": self._proba_knn(*inputs, candidates=others),
         }
-        truth = labels[valid]
-        majority = _weighted_vote(probas, _EQUAL_WEIGHTS, len(self.classes_)).argmax(1) == truth
-        # A voter replaces the majority only when, on the cases where the two differ, it is
-        # right significantly more often (one-sided sign test): a validation split of a few
-        # dozen cases, scored by accuracy alone, picked a voter by the chance of one case.
-        best, best_right = _EQUAL_WEIGHTS, majority.sum()
-        for name in _VOTERS:
-            right = probas[name].argmax(1) == truth
-            wins, losses = int(np.sum(right & ~majority)), int(np.sum(~right & majority))
-            clearly_better = (
-                wins > losses
-                and binomtest(wins, wins + losses, alternative="greater").pvalue
-                < _VOTER_SIGNIFICANCE
-            )
-            if clearly_better and right.sum() > best_right:
-                best = {voter: float(voter == name) for voter in _VOTERS}
-                best_right = right.sum()
-        return dict(best)
+        weights = fit_log_linear_pool(probas, labels[valid])
+        if sum(weights.values()) > 0:  # else no voter told the validation classes apart
+            self.vote_pooling_, self.vote_weights_ = "log-linear", weights
 
-    def _resolved_vote_weights(self, vote_weights, auto):
-        """The dict of weights ``vote_weights`` stands for (``auto`` for "auto")."""
-        if vote_weights == "auto":
-            return auto
-        if vote_weights == "equal":
-            return dict(_EQUAL_WEIGHTS)
-        if set(vote_weights) != set(_VOTERS):
+    def _majority_weights(self, vote_weights):
+        """The voters' weights in a majority vote: equal for "auto" and "equal", or the
+        dict's, checked."""
+        if vote_weights in ("auto", "equal"):
+            return dict(EQUAL_WEIGHTS)
+        if set(vote_weights) != set(VOTERS):
             raise ValueError(
-                f"vote_weights needs a weight for each of {list(_VOTERS)}; got the keys "
+                f"vote_weights needs a weight for each of {list(VOTERS)}; got the keys "
                 f"{sorted(vote_weights, key=str)}."
             )
-        weights = {name: vote_weights[name] for name in _VOTERS}
+        weights = {name: vote_weights[name] for name in VOTERS}
         values = np.array(list(weights.values()), dtype=float)
         if not (np.all(np.isfinite(values)) and np.all(values >= 0) and values.sum() > 0):
             raise ValueError(
@@ -472,15 +453,26 @@ class MicroTSClassifier(BaseSequenceClassifier):
         strategy = self._inference_strategy()
         if strategy != "vote":
             return proba_of[strategy](frame_proba, case_logits, lengths)
-        weights = self._resolved_vote_weights(
-            self.vote_weights, getattr(self, "vote_weights_", _EQUAL_WEIGHTS)
-        )
+        pooling, weights = self._vote_rule()
         probas = {
             name: proba_of[name](frame_proba, case_logits, lengths)
-            for name in _VOTERS
-            if weights[name] or name == _TIE_BREAKER
+            for name in VOTERS
+            if weights[name] or (pooling == "majority" and name == TIE_BREAKER)
         }
-        return _weighted_vote(probas, weights, len(self.classes_))
+        if pooling == "log-linear":
+            return log_linear_pool(probas, weights)
+        return weighted_vote(probas, weights, len(self.classes_))
+
+    def _vote_rule(self):
+        """(pooling, weights) of the vote: "auto" reads what ``fit`` learned (an estimator
+        fitted before ``vote_pooling_`` existed votes by its ``vote_weights_``); "equal" and
+        a dict are the weighted majority."""
+        if self.vote_weights == "auto":
+            return (
+                getattr(self, "vote_pooling_", "majority"),
+                getattr(self, "vote_weights_", EQUAL_WEIGHTS),
+            )
+        return "majority", self._majority_weights(self.vote_weights)
 
     def _proba_ap(self, frame_proba, case_logits, lengths):
         return torch.softmax(torch.from_numpy(case_logits), -1).numpy()
@@ -524,40 +516,6 @@ class MicroTSClassifier(BaseSequenceClassifier):
         nearest = np.concatenate(nearest)
         votes = np.eye(len(self.classes_))[self.train_labels_[reference][nearest]].sum(1)
         return votes / k
-
-
-def _weighted_vote(probas, weights, n_classes):
-    """Weighted vote shares of the voters' predicted classes, ties going to ``_TIE_BREAKER``.
-
-    Parameters
-    ----------
-    probas : dict of str to ndarray of shape (n_cases, n_classes)
-        Each voter's class probabilities (the voters of weight 0 may be left out; the tie
-        breaker may not).
-    weights : dict of str to float
-        Each voter's non-negative weight.
-    n_classes : int
-        Number of classes.
-
-    Returns
-    -------
-    proba : ndarray of shape (n_cases, n_classes)
-        Rows summing to 1, largest at the class of the largest total weight.
-    """
-    votes = sum(
-        weights[name] * np.eye(n_classes)[proba.argmax(1)]
-        for name, proba in probas.items()
-        if weights[name]
-    )
-    # The smallest margin between the totals of two different sets of voters: the tie
-    # breaker's probabilities, at half of it, can tip a tie but no larger margin.
-    # (Rounded: 0.1 + 0.2 and 0.3 are a tie, not a margin of 5e-17.)
-    subsets = itertools.product(*((0.0, weight) for weight in weights.values()))
-    totals = {round(sum(subset), 12) for subset in subsets}
-    margin = min(np.diff(sorted(totals)))
-    tie_break_weight = _TIE_BREAK_SHARE * margin
-    proba = votes + tie_break_weight * probas[_TIE_BREAKER]
-    return proba / (sum(weights.values()) + tie_break_weight)
 
 
 def _reference_cases(labels, size):
