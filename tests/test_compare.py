@@ -79,6 +79,8 @@ def test_user_table_end_to_end(compare, tmp_path, monkeypatch):
     }
     for metric in ("f1_pos", "f1_macro", "balanced_accuracy", "roc_auc", "accuracy"):
         assert results[metric].between(0, 1).all(), metric
+    for metric in ("brier", "ece", "aurc", "risk_at_80"):  # every method has probabilities
+        assert results[metric].between(0, 1).all(), metric
     assert (results["n_test_cases"] == 10).all()
     table = (out / "table.md").read_text()
     assert "positive class: malignant" in table
@@ -100,7 +102,8 @@ def _fast_methods(compare):
 
 def test_each_dataset_is_reported_with_the_scores_of_its_kind(compare):
     """A two-class dataset gets the paper's five scores, the F1 of its positive class
-    first; a multi-class one accuracy and macro F1; a failed method says so."""
+    first, then those of the probabilities; a multi-class one accuracy, macro F1 and those
+    of the probabilities; a score not given is "-"; a failed method says so."""
     from _compare.tables import markdown_table
 
     scores = {"f1_pos": 0.9, "f1_macro": 0.8, "balanced_accuracy": 0.7, "roc_auc": 0.6}
@@ -116,7 +119,7 @@ def test_each_dataset_is_reported_with_the_scores_of_its_kind(compare):
     two, many = table.split("### many")
     assert two.startswith("### two (positive class: malignant)")
     assert "| method | F1 (positive class) | macro F1 | balanced accuracy | ROC AUC |" in two
-    assert "| A | 0.900 | 0.800 | 0.700 | 0.600 | 0.500 |" in two
+    assert "| A | 0.900 | 0.800 | 0.700 | 0.600 | 0.500 | - | - | - | - |" in two
     assert many.startswith("\n")  # no positive class named
-    assert "| method | accuracy | macro F1 |" in many
-    assert "| B | failed | failed |" in many
+    assert "| method | accuracy | macro F1 | Brier score | ECE | AURC |" in many
+    assert "| B | failed | failed | failed | failed | failed | failed |" in many

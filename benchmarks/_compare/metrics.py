@@ -1,10 +1,11 @@
-"""Which scores a dataset reports: the paper's five for two classes, two for more."""
+"""Which scores a dataset reports: the paper's five and four of the probabilities for two
+classes, all but those of a positive class for more."""
 
-from sklearn_microts.metrics import SCORE_NAMES
+from sklearn_microts.metrics import MULTICLASS_SCORES, SCORE_NAMES
 
 # Column names and headers, the dataset's primary metric first.
 BINARY_METRICS = SCORE_NAMES
-MULTICLASS_METRICS = {name: SCORE_NAMES[name] for name in ("accuracy", "f1_macro")}
+MULTICLASS_METRICS = {name: SCORE_NAMES[name] for name in MULTICLASS_SCORES}
 
 
 def dataset_metrics(pos_label):

@@ -24,7 +24,7 @@ def score_model(model, name, split):
         start = time.perf_counter()
         predicted = model.predict(split.X_test)
         seconds = time.perf_counter() - start
-        proba = model.predict_proba(split.X_test) if split.pos_label is not None else None
+        proba = model.predict_proba(split.X_test)
         scores = case_scores(
             split.y_test, predicted, proba, model.classes_, pos_label=split.pos_label
         )

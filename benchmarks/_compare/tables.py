@@ -39,10 +39,11 @@ def markdown_table(results, pos_labels):
             "|---|" + "---:|" * len(metrics),
         ]
         for method, scores in rows.groupby("method", sort=False):
-            if scores[list(metrics)].isna().all().all():
+            scores = scores.reindex(columns=list(metrics))  # a score no method gave: NaN
+            if scores.isna().all().all():
                 cells = ["failed"] * len(metrics)
             else:
-                cells = [f"{scores[m].mean():.3f}{_spread(scores[m].std())}" for m in metrics]
+                cells = [_cell(scores[m]) for m in metrics]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines.append("")
     summary = results.groupby(["dataset", "method"], sort=False).agg(
@@ -75,6 +76,14 @@ def ablation_table(ablations):
         spread = "" if len(values) < 2 else f" ± {values.std():.1f}"
         lines.append(f"| {name} | {values.mean():+.1f}{spread} | {len(values)} |")
     return "\n".join(lines)
+
+
+def _cell(values):
+    """Mean ± std of a score over the splits; "-" where the method gave none (no
+    probabilities, say)."""
+    if values.isna().all():
+        return "-"
+    return f"{values.mean():.3f}{_spread(values.std())}"
 
 
 def _spread(std):

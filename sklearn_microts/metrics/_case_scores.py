@@ -4,22 +4,33 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    brier_score_loss,
     f1_score,
     roc_auc_score,
 )
 from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ..utils._validation import check_label_kinds
+from ._calibration import expected_calibration_error
+from ._checks import check_case_labels_pair, check_case_proba
+from ._risk_coverage import risk_at_coverage, risk_coverage_auc
 
-# The keys of ``case_scores`` and how tables head them, the paper's metric first.
+# The keys of ``case_scores`` and how tables head them, the paper's metric first; the last
+# four read the probabilities (lower is better).
 SCORE_NAMES = {
     "f1_pos": "F1 (positive class)",
     "f1_macro": "macro F1",
     "balanced_accuracy": "balanced accuracy",
     "roc_auc": "ROC AUC",
     "accuracy": "accuracy",
+    "brier": "Brier score",
+    "ece": "ECE",
+    "aurc": "AURC",
+    "risk_at_80": "error at 80% coverage",
 }
+# The scores of any number of classes: all but those of a positive class.
+MULTICLASS_SCORES = ("accuracy", "f1_macro", "brier", "ece", "aurc", "risk_at_80")
+# The share of the cases decided in ``risk_at_80``.
+REPORTED_COVERAGE = 0.8
 
 
 def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
@@ -50,7 +61,13 @@ def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
     scores : dict of str to float
         ``accuracy`` and ``f1_macro`` always; with ``pos_label``, also ``f1_pos`` (the F1
         of ``pos_label``), ``balanced_accuracy`` and, with ``y_proba``, ``roc_auc`` (NaN when
-        ``y_true`` holds one class only).
+        ``y_true`` holds one class only). With ``y_proba``, for any number of classes: the
+        Brier score ``brier`` (of ``pos_label`` for two classes, else summed over the
+        classes), the expected calibration error ``ece``
+        (:func:`expected_calibration_error`), and, each case's confidence being the
+        probability of its predicted class, the area under the risk-coverage curve ``aurc``
+        (:func:`risk_coverage_auc`) and the error among the 80% most confident cases
+        ``risk_at_80`` (:func:`risk_at_coverage`).
 
     Examples
     --------
@@ -59,38 +76,44 @@ def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
     >>> {name: round(value, 3) for name, value in scores.items()}
     {'accuracy': 0.5, 'f1_macro': 0.333, 'f1_pos': 0.667, 'balanced_accuracy': 0.333}
     """
-    y_true = check_label_kinds(column_or_1d(y_true), "y_true")
-    y_pred = check_label_kinds(column_or_1d(y_pred), "y_pred")
-    check_consistent_length(y_true, y_pred)
-    if len(y_true) == 0:
-        raise ValueError("case_scores needs at least one case.")
+    y_true, y_pred = check_case_labels_pair(y_true, y_pred)
     labels = unique_labels(y_true, y_pred)
     scores = {
         "accuracy": accuracy_score(y_true, y_pred),
         "f1_macro": f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0),
     }
-    if pos_label is None:
-        return scores
-    known = set(labels.tolist()) | set([] if classes is None else list(classes))
-    if len(known) > 2:
-        raise ValueError(f"pos_label is for two-class data; the labels are {sorted(known)}.")
-    if pos_label not in known:
-        raise ValueError(f"pos_label={pos_label!r} is not among the labels {sorted(known)}.")
-    scores["f1_pos"] = f1_score(y_true, y_pred, pos_label=pos_label, zero_division=0)
-    scores["balanced_accuracy"] = balanced_accuracy_score(y_true, y_pred)
     if y_proba is not None:
-        if classes is None:
-            raise ValueError("y_proba needs classes, the labels of its columns.")
-        y_proba = np.asarray(y_proba, dtype=float)
-        classes = list(classes)
-        if y_proba.shape != (len(y_true), len(classes)):
-            raise ValueError(
-                f"y_proba must be of shape (n_cases, n_classes) = {(len(y_true), len(classes))}"
-                f", got {y_proba.shape}."
+        y_proba, classes = check_case_proba(y_true, y_proba, classes)
+    if pos_label is not None:
+        known = set(labels.tolist()) | set([] if classes is None else list(classes))
+        if len(known) > 2:
+            raise ValueError(f"pos_label is for two-class data; the labels are {sorted(known)}.")
+        if pos_label not in known:
+            raise ValueError(f"pos_label={pos_label!r} is not among the labels {sorted(known)}.")
+        scores["f1_pos"] = f1_score(y_true, y_pred, pos_label=pos_label, zero_division=0)
+        scores["balanced_accuracy"] = balanced_accuracy_score(y_true, y_pred)
+        if y_proba is not None:
+            positive = y_proba[:, classes.index(pos_label)]
+            truth = np.asarray(y_true) == pos_label
+            scores["roc_auc"] = (
+                roc_auc_score(truth, positive) if 0 < truth.sum() < len(truth) else float("nan")
             )
-        positive = y_proba[:, classes.index(pos_label)]
-        truth = np.asarray(y_true) == pos_label
-        scores["roc_auc"] = (
-            roc_auc_score(truth, positive) if 0 < truth.sum() < len(truth) else float("nan")
-        )
+    if y_proba is not None:
+        scores.update(_probability_scores(y_true, y_pred, y_proba, classes, pos_label))
     return scores
+
+
+def _probability_scores(y_true, y_pred, y_proba, classes, pos_label):
+    """The scores that read the probabilities: calibration and risk against coverage."""
+    if len(classes) == 2:  # scikit-learn's two-class Brier score reads one column
+        positive = classes[1] if pos_label is None else pos_label
+        brier = brier_score_loss(y_true, y_proba[:, classes.index(positive)], pos_label=positive)
+    else:
+        brier = brier_score_loss(y_true, y_proba, labels=classes)
+    confidence = y_proba.max(axis=1)
+    return {
+        "brier": float(brier),
+        "ece": expected_calibration_error(y_true, y_proba, classes=classes),
+        "aurc": risk_coverage_auc(y_true, y_pred, confidence),
+        "risk_at_80": risk_at_coverage(y_true, y_pred, confidence, coverage=REPORTED_COVERAGE),
+    }
