@@ -7,11 +7,11 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from ._checks import check_case_labels_pair, check_confidence
 
+# What every function here reads: one set of case predictions and their confidence.
+_PREDICTIONS = {"y_true": ["array-like"], "y_pred": ["array-like"], "confidence": ["array-like"]}
 
-@validate_params(
-    {"y_true": ["array-like"], "y_pred": ["array-like"], "confidence": ["array-like"]},
-    prefer_skip_nested_validation=True,
-)
+
+@validate_params(_PREDICTIONS, prefer_skip_nested_validation=True)
 def risk_coverage_curve(y_true, y_pred, confidence):
     """Error rate among the decided cases against the share decided.
 
@@ -56,10 +56,7 @@ def risk_coverage_curve(y_true, y_pred, confidence):
     return decided / len(y_true), errors[last] / decided, sorted_confidence[last]
 
 
-@validate_params(
-    {"y_true": ["array-like"], "y_pred": ["array-like"], "confidence": ["array-like"]},
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_PREDICTIONS, prefer_skip_nested_validation=True)
 def risk_coverage_auc(y_true, y_pred, confidence):
     """Area under the risk-coverage curve (AURC): the error rate averaged over coverages.
 
@@ -92,12 +89,7 @@ def risk_coverage_auc(y_true, y_pred, confidence):
 
 
 @validate_params(
-    {
-        "y_true": ["array-like"],
-        "y_pred": ["array-like"],
-        "confidence": ["array-like"],
-        "coverage": [Interval(Real, 0, 1, closed="right")],
-    },
+    {**_PREDICTIONS, "coverage": [Interval(Real, 0, 1, closed="right")]},
     prefer_skip_nested_validation=True,
 )
 def risk_at_coverage(y_true, y_pred, confidence, *, coverage=0.8):
