@@ -15,6 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from sklearn_microts.plotting import (  # noqa: E402
     AlignmentDisplay,
     CaseEvidenceDisplay,
+    RiskCoverageDisplay,
     StrategyComparisonDisplay,
 )
 
@@ -176,3 +177,22 @@ def test_strategy_comparison_from_predictions_checks_lengths():
         StrategyComparisonDisplay.from_predictions([0, 1], {"ap": [0]})
     with pytest.raises(TypeError, match="dict"):
         StrategyComparisonDisplay.from_predictions([0, 1], [0, 1])
+
+
+def test_risk_coverage_display_draws_the_curve_of_the_model(model, data):
+    X, y = data
+    display = RiskCoverageDisplay.from_estimator(model, X, y, name="ours")
+    proba = model.predict_proba(X)
+    predicted = model.classes_[proba.argmax(1)]
+    confidence = proba.max(1)
+    # The last point decides every case: the model's error rate over all of them.
+    assert display.coverage[-1] == 1.0
+    assert display.risk[-1] == pytest.approx(np.mean(predicted != y))
+    # The first decides the most confident cases only.
+    first = confidence >= confidence.max()
+    assert display.coverage[0] == pytest.approx(first.mean())
+    x, y_drawn = display.line_.get_data()
+    np.testing.assert_allclose(x, display.coverage)
+    np.testing.assert_allclose(y_drawn, display.risk)
+    assert "ours (AURC" in display.ax_.get_legend().get_texts()[0].get_text()
+    assert isinstance(display.figure_, Figure)

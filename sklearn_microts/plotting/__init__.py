@@ -7,6 +7,12 @@ needed (the ``plot`` extra).
 
 from ._alignment import AlignmentDisplay
 from ._case_evidence import CaseEvidenceDisplay
+from ._risk_coverage import RiskCoverageDisplay
 from ._strategy_comparison import StrategyComparisonDisplay
 
-__all__ = ["AlignmentDisplay", "CaseEvidenceDisplay", "StrategyComparisonDisplay"]
+__all__ = [
+    "AlignmentDisplay",
+    "CaseEvidenceDisplay",
+    "RiskCoverageDisplay",
+    "StrategyComparisonDisplay",
+]
