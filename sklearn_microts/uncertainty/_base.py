@@ -8,6 +8,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..utils._persistence import VersionedPickleMixin
 from ..utils._validation import check_sequences
 
 
@@ -42,7 +43,9 @@ def fit_on(estimator, cases, y, indices):
     return clone(estimator).fit([cases[i] for i in indices], y[indices])
 
 
-class BaseWrappedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class BaseWrappedClassifier(
+    VersionedPickleMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+):
     """A classifier around ``estimator_``: its probabilities, its input tags."""
 
     def predict_proba(self, X):
