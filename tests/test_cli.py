@@ -278,7 +278,7 @@ def test_unreadable_image_is_named(tmp_path, capsys):
 def test_model_of_another_version_is_refused(lab, capsys, monkeypatch, tmp_path):
     from sklearn_microts.cli import _model
 
-    model, n_features = _model.load_model(lab["tmp"] / "m.joblib")
+    model, n_features, _ = _model.load_model(lab["tmp"] / "m.joblib")
     monkeypatch.setattr(_model, "__version__", "0.0.1")
     _model.save_model(model, tmp_path / "old.joblib", n_features=n_features)
     monkeypatch.undo()
@@ -344,3 +344,85 @@ def test_fit_prints_the_validation_history(lab, capsys, tmp_path):
     assert status == 0, err
     assert "valid_loss" in out  # skorch's table, one line per epoch
     assert "3 epochs; best valid_loss" in out.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """A feature table of 60 generated cases and a model fitted on it with --calibrate."""
+    from sklearn_microts.cli._data import Cases, cases_to_table
+    from sklearn_microts.datasets import make_microscopy_sequences
+
+    tmp = tmp_path_factory.mktemp("calibrated")
+    X, y = make_microscopy_sequences(n_cases=60, n_features=6, random_state=0)
+    names = np.array([f"case{i:02d}" for i in range(len(X))])
+    labels = np.array(["benign", "malignant"])[y]
+    table = cases_to_table(Cases(names=names, X=X, y=labels, images=None, patients=names))
+    table.to_csv(tmp / "f.csv", index=False)
+    fit = ["fit", tmp / "f.csv", "--model", tmp / "m.joblib", "--calibrate", "--alpha", "0.2"]
+    assert main([str(arg) for arg in [*fit, *TINY_MODEL]]) == 0
+    return tmp
+
+
+def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys):
+    from sklearn_microts.cli._data import read_table, table_to_cases
+    from sklearn_microts.cli._model import load_model
+
+    tmp = calibrated
+    status, _, err = _run(
+        capsys, "predict", tmp / "m.joblib", tmp / "f.csv", "--out", tmp / "p.csv"
+    )
+    assert status == 0, err
+    predictions = pandas.read_csv(tmp / "p.csv", keep_default_na=False)
+    model, _, trust = load_model(tmp / "m.joblib")
+    assert trust.n_held_out == 15  # a quarter of the cases, not trained on
+    assert len(model[-1].classes_) == 2
+    cases = table_to_cases(read_table(tmp / "f.csv"), source="f.csv")
+    calibrated_proba = trust.calibrated.predict_proba(cases.X)
+    raw_proba = model.predict_proba(cases.X)
+    assert not np.allclose(calibrated_proba, raw_proba)  # the column is the calibrated one
+    np.testing.assert_allclose(predictions["confidence"], calibrated_proba.max(1), atol=1e-6)
+    assert predictions["prediction"].tolist() == list(
+        trust.calibrated.classes_[calibrated_proba.argmax(1)]
+    )
+    refer = predictions["refer"].astype(str) == "True"
+    assert refer.tolist() == (calibrated_proba.max(1) < trust.referral.threshold_).tolist()
+    assert 0 < refer.sum() < len(refer)
+    sets = trust.conformal.predict_set(cases.X)
+    expected = ["|".join(trust.calibrated.classes_[row]) for row in sets]
+    assert predictions["prediction_set"].tolist() == expected
+
+
+def test_report_puts_referred_cases_first_and_says_why(calibrated, capsys):
+    tmp = calibrated
+    out = tmp / "report"
+    status, _, err = _run(capsys, "report", tmp / "m.joblib", tmp / "f.csv", "--out", out)
+    assert status == 0, err
+    page = (out / "index.html").read_text(encoding="utf-8")
+    predictions = pandas.read_csv(out / "predictions.csv")
+    n_referred = int(predictions["refer"].sum())
+    rows = [part.split(">", 1)[0] for part in page.split('<tr class="case')[1:]]
+    assert ["referred" in row for row in rows] == [True] * n_referred + [False] * (
+        len(rows) - n_referred
+    )
+    assert page.count('<p class="reason">') == n_referred
+    assert f"The model refers {n_referred} to a pathologist" in page
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--alpha", "0"], "is not in (0, 1]"),
+        (["--coverage", "1.5"], "is not in (0, 1]"),
+        (["--alpha", "0.01"], "needs at least 99 calibration cases"),
+    ],
+)
+def test_calibrate_bad_options_are_clear_errors(calibrated, capsys, option, message):
+    tmp = calibrated
+    args = ["fit", tmp / "f.csv", "--model", tmp / "bad.joblib", "--calibrate", *option]
+    try:
+        status = main([str(arg) for arg in [*args, *TINY_MODEL]])
+    except SystemExit as exit_info:  # argparse's own errors
+        status = exit_info.code
+    assert status == 2
+    assert message in _error_line(capsys.readouterr().err)
+    assert not (tmp / "bad.joblib").exists()

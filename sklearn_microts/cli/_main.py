@@ -31,6 +31,7 @@ from ._data import (
 from ._errors import UsageError
 from ._model import load_model, make_model, save_model
 from ._predictions import checked_evidence, predictions_table
+from ._trust import fit_trusted
 
 EXIT_USAGE = 2
 
@@ -83,20 +84,37 @@ def _fit(args):
             f"{args.table} has no labels: give them to `microts features` (--labels, or "
             "BreakHis' layout)."
         )
-    model = make_model(args.param)
-    model.fit(cases.X, cases.y)
-    save_model(model, args.model, n_features=cases.X[0].shape[1])
+    model, trust = make_model(args.param), None
+    if args.calibrate:
+        model, trust = fit_trusted(
+            model,
+            cases.X,
+            cases.y,
+            calibration_size=args.calibration_size,
+            coverage=args.coverage,
+            alpha=args.alpha,
+        )
+    else:
+        model.fit(cases.X, cases.y)
+    save_model(model, args.model, n_features=cases.X[0].shape[1], trust=trust)
+    if trust is not None:
+        print(
+            f"calibrated on {trust.n_held_out} held-out cases: decides a case from "
+            f"probability {trust.referral.threshold_:.3f} (coverage {args.coverage}); "
+            f"prediction sets at alpha {args.alpha}"
+        )
     history = model[-1].history_
     if "valid_loss" in history[-1]:
         best = min(history, key=lambda epoch: epoch["valid_loss"])
         loss = f"best valid_loss {best['valid_loss']:.4f} at epoch {best['epoch']}"
     else:  # too few cases to hold some out (the classifier's validation_fraction)
         loss = f"final train_loss {history[-1]['train_loss']:.4f}, no validation split"
-    print(f"{len(cases.X)} cases, {len(history)} epochs; {loss} -> {args.model}")
+    n_fitted = len(cases.X) - (0 if trust is None else trust.n_held_out)
+    print(f"{n_fitted} cases, {len(history)} epochs; {loss} -> {args.model}")
 
 
 def _predict(args):
-    _, _, table = _predictions(args)
+    table = _predictions(args)[2]
     write_table(table, args.out)
     print(f"{len(table)} cases -> {args.out}")
 
@@ -104,19 +122,25 @@ def _predict(args):
 def _report(args):
     from ._report import write_report
 
-    cases, evidence, table = _predictions(args)
+    cases, evidence, table, trust = _predictions(args)
     index = write_report(
-        cases, evidence, table, args.out, title=f"{Path(args.source).name}: case report"
+        cases,
+        evidence,
+        table,
+        args.out,
+        title=f"{Path(args.source).name}: case report",
+        trust=trust,
     )
     print(f"{len(table)} cases -> {index}")
 
 
 def _predictions(args):
-    """The cases of ``args.source``, the model's evidence on them and its predictions table."""
-    model, n_features = load_model(args.model)
+    """The cases of ``args.source``, the model's evidence on them, its predictions table and
+    its trust (``None`` unless fitted with ``--calibrate``)."""
+    model, n_features, trust = load_model(args.model)
     cases = load_cases(args.source, **_selection(args), **_extraction(args))
     evidence = checked_evidence(model, cases.X, n_features=n_features)
-    return cases, evidence, predictions_table(cases, evidence)
+    return cases, evidence, predictions_table(cases, evidence, trust), trust
 
 
 def _selection(args):
@@ -172,6 +196,34 @@ def _build_parser():
         help="a parameter of DedupTransformer or MicroTSClassifier, e.g. max_epochs=30 or "
         "drop_fraction=0.1 (repeat for several)",
     )
+    trust = fit.add_argument_group(
+        "calibration",
+        "With --calibrate, a share of the training cases is held out: the model is fitted "
+        "on the others, then its probabilities are calibrated (Platt scaling), and the "
+        "referral threshold and the prediction sets are chosen, on the held-out cases. "
+        "predict and report then give a calibrated probability, a refer column and the "
+        "prediction set of each case.",
+    )
+    trust.add_argument("--calibrate", action="store_true", help="calibrate, refer and give sets")
+    trust.add_argument(
+        "--calibration-size",
+        type=_share,
+        default=0.25,
+        help="share of the training cases held out to calibrate (default 0.25)",
+    )
+    trust.add_argument(
+        "--coverage",
+        type=_share,
+        default=0.8,
+        help="share of cases like the held-out ones to decide; the others are referred "
+        "(default 0.8)",
+    )
+    trust.add_argument(
+        "--alpha",
+        type=_share,
+        default=0.1,
+        help="prediction sets hold the true class with probability 1 - alpha (default 0.1)",
+    )
 
     for name, run, out_help, summary in (
         ("predict", _predict, "the predictions (.csv), one row per case", "predict each case"),
@@ -190,6 +242,18 @@ def _build_parser():
         command.add_argument("--out", required=True, help=out_help)
         _image_options(command)
     return parser
+
+
+def _share(text):
+    """A number in (0, 1] for argparse (1 only makes sense for --coverage; the
+    estimators reject it elsewhere with a clear message)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not in (0, 1]")
+    return value
 
 
 def _command(commands, name, run, summary, description):

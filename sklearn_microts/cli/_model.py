@@ -1,9 +1,10 @@
 """Model files of the command line: the fitted pipeline with the package version that made it.
 
 A pickled pipeline is only guaranteed to load and predict the same with the version that
-wrote it, so :func:`load_model` refuses a file from any other version. The file holds two
-pickles: a small header (format, version, feature size) read first, then the pipeline, so
-that a foreign version is named even when its pipeline would not unpickle here.
+wrote it, so :func:`load_model` refuses a file from any other version. The file holds
+pickles in turn: a small header (format, version, feature size, whether calibrated) read
+first, so that a foreign version is named even when its pipeline would not unpickle here;
+the pipeline; and, for ``fit --calibrate``, its :class:`~._trust.Trust`.
 """
 
 import ast
@@ -57,18 +58,26 @@ def _literal(text):
         return text
 
 
-def save_model(model, path, *, n_features):
-    """Write the header and the fitted pipeline to ``path``."""
+def save_model(model, path, *, n_features, trust=None):
+    """Write the header, the fitted pipeline and its ``trust`` (if any) to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = {"format": FORMAT, "version": __version__, "n_features": n_features}
+    header = {
+        "format": FORMAT,
+        "version": __version__,
+        "n_features": n_features,
+        "calibrated": trust is not None,
+    }
     with path.open("wb") as file:
         pickle.dump(header, file)
         joblib.dump(model, file)
+        if trust is not None:
+            joblib.dump(trust, file)
 
 
 def load_model(path):
-    """The fitted pipeline and its feature size from a file of :func:`save_model`.
+    """The fitted pipeline, its feature size and its trust (``None`` if not calibrated)
+    from a file of :func:`save_model`.
 
     Only load files you trust: a model file is a pickle.
     """
@@ -87,4 +96,5 @@ def load_model(path):
                 f"{path} was made by sklearn-microts {header['version']}; this is "
                 f"{__version__}: refit it with `microts fit`."
             )
-        return joblib.load(file), header["n_features"]
+        model = joblib.load(file)
+        return model, header["n_features"], joblib.load(file) if header["calibrated"] else None

@@ -15,9 +15,15 @@ def checked_evidence(model, X, *, n_features):
     return model_evidence(model, X)
 
 
-def predictions_table(cases, evidence):
+def predictions_table(cases, evidence, trust=None):
     """One row per case: its label if known, the model's call and confidence, and each
-    strategy's label and probability."""
+    strategy's label and probability.
+
+    With a :class:`~._trust.Trust` (``fit --calibrate``), the call is the calibrated one,
+    its confidence a calibrated probability, and two columns follow: ``refer`` (the model
+    should not decide the case) and ``prediction_set`` (the classes it cannot rule out,
+    joined by ``|``).
+    """
     import pandas
 
     classes = evidence.classes
@@ -29,8 +35,15 @@ def predictions_table(cases, evidence):
     }
     if cases.y is not None:
         columns["label"] = cases.y
-    columns["prediction"] = classes[evidence.proba.argmax(1)]
-    columns["confidence"] = evidence.proba.max(1)
+    if trust is None:
+        columns["prediction"] = classes[evidence.proba.argmax(1)]
+        columns["confidence"] = evidence.proba.max(1)
+    else:
+        calls = trust.calls(cases.X)
+        columns["prediction"] = calls["prediction"]
+        columns["confidence"] = calls["probability"]
+        columns["refer"] = calls["refer"]
+        columns["prediction_set"] = calls["set"]
     for name, proba in evidence.strategy_probas.items():
         columns[name] = classes[proba.argmax(1)]
         columns[f"{name}_proba"] = proba.max(1)

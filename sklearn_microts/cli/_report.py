@@ -1,4 +1,5 @@
-"""The case report: a static HTML page a pathologist reads, least confident case first.
+"""The case report: a static HTML page a pathologist reads, least confident case first
+(for a calibrated model, the cases it refers first, each with the reason in words).
 
 The page and its images sit in one folder (``index.html``, ``cases/*.png``,
 ``predictions.csv``); links are relative, nothing is fetched from a server or the internet,
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..plotting._case_evidence import case_display, figure_size
+from ._trust import referral_reason
 
 # Clicking a column header sorts by it (numbers numerically); the page works without it.
 SCRIPT = """
@@ -47,6 +49,8 @@ th[data-sort] { cursor: pointer; background: #f3f3f3; }
 th[data-order="ascending"]::after { content: " \\25B2"; }
 th[data-order="descending"]::after { content: " \\25BC"; }
 tr.wrong td.prediction { color: #b00020; font-weight: bold; }
+tr.referred td:first-child { border-left: 4px solid #d97706; }
+p.reason { margin: 0.2em 0; color: #7c2d12; }
 tr.split td.strategies { background: #fff4d6; }
 tr.case td { border-bottom: none; }
 tr.evidence td { padding-top: 0; }
@@ -56,7 +60,7 @@ img { max-width: 100%; }
 """
 
 
-def write_report(cases, evidence, table, out, *, title):
+def write_report(cases, evidence, table, out, *, title, trust=None):
     """Write ``index.html``, one evidence image per case and ``predictions.csv`` to ``out``.
 
     Parameters
@@ -71,6 +75,9 @@ def write_report(cases, evidence, table, out, *, title):
         Output folder, created if needed.
     title : str
         Title of the page.
+    trust : Trust, default=None
+        The model's calibration (``fit --calibrate``): referred cases come first, and each
+        says why.
 
     Returns
     -------
@@ -82,15 +89,22 @@ def write_report(cases, evidence, table, out, *, title):
     out = Path(out)
     (out / "cases").mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "predictions.csv", index=False)
-    order = np.argsort(table["confidence"].to_numpy(), kind="stable")
+    confidence = table["confidence"].to_numpy()
+    # Referred cases first, then the least confident: where review starts.
+    order = np.lexsort((confidence, ~table["refer"].to_numpy(bool)) if trust else (confidence,))
     rows = []
     for i in tqdm(order, desc="case report", unit="case"):
         image = f"cases/case-{i:04d}.png"
         _evidence_figure(cases, evidence, i).savefig(out / image, dpi=90)
-        # The least confident case opens with its evidence shown: where review starts.
-        rows.append(_row(table.iloc[i], image, list(evidence.strategy_probas), open_=not rows))
+        row = table.iloc[i]
+        reason = referral_reason(row, trust) if trust and row["refer"] else None
+        # The first case opens with its evidence shown.
+        rows.append(
+            _row(row, image, list(evidence.strategy_probas), reason=reason, open_=not rows)
+        )
     index = out / "index.html"
-    index.write_text(_page(title, table, rows, list(evidence.strategy_probas)), encoding="utf-8")
+    page = _page(title, table, rows, list(evidence.strategy_probas), trust=trust)
+    index.write_text(page, encoding="utf-8")
     return index
 
 
@@ -117,9 +131,9 @@ def _cell(text, value=None, css=None):
     return f'<td{css} data-value="{html.escape(str(value))}">{html.escape(str(text))}</td>'
 
 
-def _row(row, image, strategies, *, open_=False):
+def _row(row, image, strategies, *, reason=None, open_=False):
     calls = [str(row[name]) for name in strategies]
-    classes = []
+    classes = ["referred"] if reason else []
     if "label" in row and str(row["label"]) != str(row["prediction"]):
         classes.append("wrong")
     if len(set(calls)) > 1:
@@ -132,11 +146,14 @@ def _row(row, image, strategies, *, open_=False):
         *([_cell(row["label"])] if "label" in row else []),
         _cell(row["prediction"], css="prediction"),
         _cell(f"{row['confidence']:.3f}", row["confidence"], css="number"),
+        *(_trust_cells(row) if "refer" in row else []),
         _cell(strategy_text, len(set(calls)), css="strategies"),
         _cell(f"{row['n_kept']} / {row['n_frames']}", row["n_frames"], css="number"),
     ]
+    why = f'<p class="reason">{html.escape(reason)}</p>' if reason else ""
     evidence = (
-        f'<tr class="evidence"><td colspan="{len(cells)}"><details{" open" if open_ else ""}>'
+        f'<tr class="evidence"><td colspan="{len(cells)}">{why}'
+        f"<details{' open' if open_ else ''}>"
         f'<summary>evidence</summary><a href="{image}"><img src="{image}" '
         f'alt="evidence of case {html.escape(str(row["case"]))}" loading="lazy"></a>'
         "</details></td></tr>"
@@ -144,18 +161,37 @@ def _row(row, image, strategies, *, open_=False):
     return f'<tr class="case {" ".join(classes)}">{"".join(cells)}</tr>\n{evidence}'
 
 
-def _page(title, table, rows, strategies):
+def _trust_cells(row):
+    return [
+        _cell("refer" if row["refer"] else "decide", int(row["refer"])),
+        _cell(row["prediction_set"]),
+    ]
+
+
+def _page(title, table, rows, strategies, *, trust=None):
     headers = [
         ("case", "text"),
         *([("label", "text")] if "label" in table.columns else []),
         ("prediction", "text"),
-        ("confidence", "number"),
+        ("calibrated probability" if trust else "confidence", "number"),
+        *([("decide or refer", "number"), ("prediction set", "text")] if trust else []),
         ("strategies (" + ", ".join(strategies) + ")", "number"),
         ("frames kept / taken", "number"),
     ]
     head = "".join(f'<th data-sort="{kind}">{html.escape(name)}</th>' for name, kind in headers)
     n_wrong = sum('class="case wrong' in row for row in rows)
     wrong = f" {n_wrong} wrong (in red)." if "label" in table.columns else ""
+    if trust:
+        n_referred = int(table["refer"].sum())
+        opening = (
+            f"{len(rows)} cases. The model refers {n_referred} to a pathologist: they come "
+            "first, each with the reason, then the others, least sure first. Probabilities "
+            "are calibrated: of the cases given 0.8, about 8 in 10 are right. A prediction "
+            f"set holds the true class of {1 - trust.conformal.alpha:.0%} of cases like the "
+            "held-out training cases; two classes in it is a case to look at."
+        )
+    else:
+        opening = f"{len(rows)} cases, least confident first: review these first."
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -165,7 +201,7 @@ def _page(title, table, rows, strategies):
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p>{len(rows)} cases, least confident first: review these first. Click a header to sort.
+<p>{opening} Click a header to sort.
 Shaded strategies disagree.{wrong} Each case's evidence shows its frames, their class
 probabilities and their weight in the decision; shaded frames were removed as
 near-duplicates. <a href="predictions.csv">predictions.csv</a></p>
