@@ -9,7 +9,8 @@ def import_pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "The displays need matplotlib: pip install 'sklearn-microts[plot]'."
+            "The displays need matplotlib: pip install matplotlib (or, in the root of the "
+            "sklearn-microts checkout, pip install '.[plot]')."
         ) from exc
     return plt
 

