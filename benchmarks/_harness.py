@@ -13,9 +13,8 @@ import platform
 import subprocess
 import sys
 
-# The benchmarks' feature cache; the study tables in docs/ were measured with features
-# cached here.
-FEATURE_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "sklearn_microts")
+from sklearn_microts.utils._cache import default_cache
+
 # The BreakHis folder when none is given on the command line.
 BREAKHIS_VARIABLE = "SKLEARN_MICROTS_BREAKHIS"
 
@@ -70,9 +69,13 @@ def require_image_root(parser, args):
 
 
 def add_cache_option(parser):
-    """``--cache``: the folder of the image feature cache."""
+    """``--cache``: the folder of the image feature cache, by default the one the ``microts``
+    command line and the examples use."""
     parser.add_argument(
-        "--cache", default=FEATURE_CACHE, help="image feature cache folder (default: %(default)s)"
+        "--cache",
+        default=default_cache(),
+        help="image feature cache folder, the microts command line's by default "
+        "($SKLEARN_MICROTS_CACHE, else sklearn-microts in the user cache: %(default)s)",
     )
 
 

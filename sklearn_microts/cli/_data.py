@@ -5,7 +5,6 @@ A feature table has one row per image: ``case``, ``order`` (acquisition order), 
 as CSV, or as Parquet when the file name ends in ``.parquet`` (needs pyarrow).
 """
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 from ..datasets import load_breakhis, load_image_sequences
 from ..preprocessing import ImageFeatureExtractor
 from ..utils import from_long_dataframe
+from ..utils._cache import default_cache  # noqa: F401 (the default of --cache)
 from ._errors import UsageError
 
 FEATURE_COLUMN = re.compile(r"^f\d+$")
@@ -30,13 +30,6 @@ class Cases:
     y: np.ndarray | None
     images: list | None
     patients: np.ndarray
-
-
-def default_cache():
-    """Where image features are cached: ``$SKLEARN_MICROTS_CACHE`` or the user cache."""
-    return os.environ.get("SKLEARN_MICROTS_CACHE") or str(
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sklearn-microts"
-    )
 
 
 def image_cases(root, *, labels=None, magnification=None, pattern="*.png"):
