@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
+from sklearn_microts.cli._data import FEATURE_COLUMN
 from sklearn_microts.datasets import load_breakhis, make_microscopy_sequences
 from sklearn_microts.utils import from_long_dataframe, from_sktime
 
@@ -87,9 +88,15 @@ def breakhis(root, cache, magnifications=None):
 
 def user_table(path, case_col, order_col, label_col, split_col, seeds, pos_label=None):
     """A table of one's own, one row per frame: its train/test column once per seed, or
-    a stratified 5-fold cross-validation."""
+    a stratified 5-fold cross-validation.
+
+    The features are the columns ``f0, f1, ...`` when the table has them, as the tables of
+    ``microts features`` do (their ``patient`` and ``image`` columns are no features);
+    otherwise every column but the case, order, label and split ones. A ``.parquet`` table
+    needs pyarrow (``pip install pyarrow``).
+    """
     table = pd.read_csv(path) if str(path).endswith(".csv") else pd.read_parquet(path)
-    feature_cols = [
+    feature_cols = [c for c in table.columns if FEATURE_COLUMN.match(str(c))] or [
         c for c in table.columns if c not in (case_col, order_col, label_col, split_col)
     ]
     X, y, cases = from_long_dataframe(table, case_col, order_col, label_col, feature_cols)
