@@ -196,3 +196,15 @@ def test_risk_coverage_display_draws_the_curve_of_the_model(model, data):
     np.testing.assert_allclose(y_drawn, display.risk)
     assert "ours (AURC" in display.ax_.get_legend().get_texts()[0].get_text()
     assert isinstance(display.figure_, Figure)
+
+
+def test_risk_coverage_curves_on_one_axes_all_fit():
+    y_true = np.array([0, 1, 0, 1, 0, 1])
+    confidence = np.linspace(1.0, 0.5, 6)
+    low = RiskCoverageDisplay.from_predictions(y_true, y_true, confidence, name="right")
+    # A worse model on the same axes: its curve reaches 1, above the first one's limits.
+    high = RiskCoverageDisplay.from_predictions(
+        y_true, 1 - y_true, confidence, name="wrong", ax=low.ax_
+    )
+    assert high.ax_.get_ylim()[0] == 0
+    assert high.ax_.get_ylim()[1] >= high.risk.max()

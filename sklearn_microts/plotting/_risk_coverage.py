@@ -139,7 +139,9 @@ class RiskCoverageDisplay:
         # Each threshold's risk holds over the coverage it adds: a step from the left.
         (self.line_,) = ax.step(self.coverage, self.risk, where="post", label=label, **kwargs)
         ax.set_xlim(0, 1.02)
-        ax.set_ylim(bottom=0)
+        # Fixed limits stop autoscaling: a curve drawn later on the same axes must still
+        # fit, so the top is the highest of the limit so far and this curve's peak.
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.05 * float(np.max(self.risk, initial=0.0))))
         ax.set_xlabel("coverage (share of cases decided)")
         ax.set_ylabel("error among decided cases")
         if label is not None:
