@@ -43,7 +43,7 @@ def write_captures(root, n_cases=48, seed=0):
         folder = root / f"slide-{i + 1:02d}"
         folder.mkdir(parents=True)
         n_frames = int(rng.integers(6, 15))
-        # A malignant slide shows its tumour only late in the session, as in METHOD.md.
+        # A malignant slide shows its tumour only late in the session, as the method assumes.
         onset = int(n_frames * rng.uniform(0.4, 0.8)) if malignant else n_frames
         frame = None
         for j in range(n_frames):

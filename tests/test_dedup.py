@@ -11,7 +11,7 @@ from .strategies import sessions
 
 
 def reference_kept(case, threshold, compare):
-    """METHOD.md section 1 written as the obvious loop over frames."""
+    """The de-duplication rule (docs/method.rst, step 1) as the obvious loop over frames."""
     kept = [0]
     for i in range(1, len(case)):
         anchor = kept[-1] if compare == "last_kept" else i - 1
