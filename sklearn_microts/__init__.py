@@ -5,6 +5,7 @@ as time series data" (ISBI 2025) as scikit-learn estimators.
 """
 
 from .classifiers import MicroTSClassifier
+from .io import load_model, save_model
 from .preprocessing import DedupTransformer, SequencePooler, WaveletTransformer
 
 __version__ = "0.1.0.dev0"
@@ -15,4 +16,6 @@ __all__ = [
     "SequencePooler",
     "WaveletTransformer",
     "__version__",
+    "load_model",
+    "save_model",
 ]

@@ -1,0 +1,145 @@
+"""The classes a model file may hold, and how the parts of them that are code are rebuilt.
+
+A class is named in a model file by its public path (``sklearn_microts.MicroTSClassifier``,
+``sklearn.pipeline.Pipeline``) and looked up here, never imported by that name: a file that
+names any other class is refused. Two fitted attributes are code rather than data, and are
+rebuilt from what the package installs: the skorch network of a neural classifier (its
+weights are data, its module the estimator's own) and the backbone of an
+:class:`~sklearn_microts.preprocessing.ImageFeatureExtractor` (a named one, whose weights
+come from its package).
+"""
+
+import functools
+
+import numpy as np
+import torch
+
+from ._errors import ModelFileError
+
+
+@functools.cache
+def allowed_classes():
+    """``{public name: class}`` of every class a model file may hold."""
+    # Imported here: the package's __init__ imports this subpackage.
+    from sklearn import calibration
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+    from .. import baselines, classifiers, preprocessing, uncertainty
+
+    classes = {
+        f"{package.__name__}.{name}": getattr(package, name)
+        for package in (classifiers, baselines, preprocessing, uncertainty)
+        for name in package.__all__
+        if isinstance(getattr(package, name), type)
+    }
+    # What a fitted classifier holds (its labels, its scaler), a pipeline, and what a
+    # calibrated model of `microts fit --calibrate` holds.
+    # (Temperature scaling is scikit-learn 1.8's.)
+    calibrators = ("_CalibratedClassifier", "_SigmoidCalibration", "_TemperatureScaling")
+    theirs = {
+        "sklearn.pipeline": [Pipeline],
+        "sklearn.preprocessing": [LabelEncoder, StandardScaler],
+        "sklearn.frozen": [FrozenEstimator],
+        "sklearn.calibration": [calibration.CalibratedClassifierCV]
+        + [getattr(calibration, name) for name in calibrators if hasattr(calibration, name)],
+    }
+    classes.update(
+        {f"{module}.{cls.__name__}": cls for module, members in theirs.items() for cls in members}
+    )
+    return classes
+
+
+@functools.cache
+def allowed_names():
+    """``{class: public name}``, the inverse of :func:`allowed_classes`."""
+    return {cls: name for name, cls in allowed_classes().items()}
+
+
+def usable_device(device):
+    """``device``, or the CPU where this machine has no such device (a model trained on a GPU
+    predicts on a machine without one)."""
+    device = torch.device(device)
+    if device.type == "cuda" and (
+        not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()
+    ):
+        return "cpu"
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        return "cpu"
+    return str(device)
+
+
+class _NetPart:
+    """``net_`` of a neural classifier: the state of its module and loss (weights and
+    buffers, as tensors), rebuilt around them by the estimator's own ``_build_net``.
+
+    Only what prediction needs comes back: the network is built without a validation split
+    (which only chose the epoch to keep) and without its optimizer's state; ``fit`` trains a
+    new network anyway.
+    """
+
+    attribute = "net_"
+    states = ("module", "criterion")
+
+    def dump(self, estimator, net, encoder, where):
+        record = {"device": str(net.device)}
+        for name in self.states:
+            state = getattr(net, f"{name}_").state_dict()
+            record[name] = encoder.encode(state, f"{where}.net_.{name}_")
+        return record
+
+    def restore(self, estimator, record, decoder, where):
+        # A twin builds the net: the estimator keeps its parameters and device_ as saved.
+        twin = object.__new__(type(estimator))
+        twin.__dict__.update(
+            estimator.__dict__,
+            validation_fraction=0.0,
+            device_=usable_device(decoder.decode(record["device"], f"{where}.net_.device")),
+        )
+        n_classes = len(estimator.classes_)
+        # Initialisation draws weights from torch's generator: leave the caller's as it was.
+        with torch.random.fork_rng(devices=[]):
+            net = twin._build_net(estimator.n_features_in_, np.arange(n_classes), 0)
+            net.initialize()
+        for name in self.states:
+            state = decoder.decode(record[name], f"{where}.net_.{name}_")
+            try:
+                getattr(net, f"{name}_").load_state_dict(state)
+            except (RuntimeError, TypeError, AttributeError) as exc:
+                raise ModelFileError(
+                    f"{where}.net_: the saved {name} state does not fit the network the "
+                    f"estimator's parameters build: {exc}"
+                ) from exc
+        if hasattr(estimator, "history_"):
+            net.history = estimator.history_
+        estimator.net_ = net
+
+
+class _BackbonePart:
+    """``backbone_`` of an image feature extractor: a named backbone, loaded from its
+    package. (A backbone of your own is code: its ``backbone`` parameter cannot be saved.)"""
+
+    attribute = "backbone_"
+
+    def dump(self, estimator, backbone, encoder, where):
+        return {}
+
+    def restore(self, estimator, record, decoder, where):
+        from ..preprocessing._images import BACKBONES, _in_eval_mode, _load_backbone
+
+        if estimator.backbone not in BACKBONES:
+            raise ModelFileError(
+                f"{where}.backbone is {estimator.backbone!r}, not one of {sorted(BACKBONES)}."
+            )
+        estimator.device_ = usable_device(estimator.device_)
+        estimator.backbone_ = _in_eval_mode(_load_backbone(estimator.backbone), estimator.device_)
+
+
+def parts_of(cls):
+    """The parts of ``cls`` rebuilt rather than stored."""
+    from ..classifiers._base import BaseSequenceClassifier
+    from ..preprocessing import ImageFeatureExtractor
+
+    kinds = ((BaseSequenceClassifier, _NetPart()), (ImageFeatureExtractor, _BackbonePart()))
+    return [part for base, part in kinds if issubclass(cls, base)]

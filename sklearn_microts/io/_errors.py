@@ -1,0 +1,23 @@
+"""What loading a model file can refuse or warn about."""
+
+from ..exceptions import InconsistentVersionWarning
+
+
+class ModelFileError(ValueError):
+    """A model file that :func:`~sklearn_microts.io.load_model` refuses.
+
+    Raised, before anything in the file is used, for a file that is not a model file (a
+    pickle among them), a member that does not match its checksum, a newer format, or
+    content a model file may not hold (an unknown class, an unknown kind of value).
+    """
+
+
+class SavedVersionWarning(InconsistentVersionWarning):
+    """A model file was saved by another version of sklearn-microts than loads it."""
+
+    def __str__(self):
+        return (
+            f"{self.estimator_name} was saved by sklearn-microts {self.original_version} and "
+            f"is loaded by sklearn-microts {self.current_version}: its predictions may differ "
+            "or fail. Refit it with this version, or load it with the version that saved it."
+        )
