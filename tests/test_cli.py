@@ -85,7 +85,7 @@ def lab(tmp_path_factory):
         == 0
     )
     assert (
-        main([str(a) for a in ["fit", tmp / "f.csv", "--model", tmp / "m.joblib", *TINY_MODEL]])
+        main([str(a) for a in ["fit", tmp / "f.csv", "--model", tmp / "m.microts", *TINY_MODEL]])
         == 0
     )
     return {"root": tmp / "captures", "tmp": tmp, "common": common}
@@ -127,19 +127,15 @@ def test_features_resume_from_the_cache(lab, capsys, monkeypatch):
 def test_predict_one_row_per_case_same_as_the_model(lab, capsys):
     tmp = lab["tmp"]
     status, _out, _ = _run(
-        capsys, "predict", tmp / "m.joblib", tmp / "f.csv", "--out", tmp / "p.csv"
+        capsys, "predict", tmp / "m.microts", tmp / "f.csv", "--out", tmp / "p.csv"
     )
     assert status == 0
     predictions = pandas.read_csv(tmp / "p.csv")
     assert predictions["case"].tolist() == [f"slide{i:02d}" for i in range(12)]
-    import pickle
-
-    import joblib
-
-    with (tmp / "m.joblib").open("rb") as file:
-        pickle.load(file)  # the header
-        model = joblib.load(file)
     from sklearn_microts.cli._data import read_table, table_to_cases
+    from sklearn_microts.cli._model import load_model
+
+    model, _, _ = load_model(tmp / "m.microts")
 
     cases = table_to_cases(read_table(tmp / "f.csv"), source="f.csv")
     for strategy in ("ap", "dtw", "knn", "vote"):
@@ -149,7 +145,7 @@ def test_predict_one_row_per_case_same_as_the_model(lab, capsys):
     assert (predictions["n_kept"] < predictions["n_frames"]).all()  # the copy is dropped
     # From the image folder (features from the cache) the same predictions come out.
     status, _, _ = _run(
-        capsys, "predict", tmp / "m.joblib", lab["root"], "--out", tmp / "p2.csv", *lab["common"]
+        capsys, "predict", tmp / "m.microts", lab["root"], "--out", tmp / "p2.csv", *lab["common"]
     )
     assert status == 0
     again = pandas.read_csv(tmp / "p2.csv")
@@ -178,7 +174,7 @@ class _Links(HTMLParser):
 def _report(lab, capsys, source):
     out = lab["tmp"] / "report"
     status, _, err = _run(
-        capsys, "report", lab["tmp"] / "m.joblib", source, "--out", out, *lab["common"]
+        capsys, "report", lab["tmp"] / "m.microts", source, "--out", out, *lab["common"]
     )
     assert status == 0, err
     return out
@@ -237,9 +233,9 @@ def test_report_renders_in_a_headless_browser(lab, capsys):
     [
         (["features", "{tmp}/nowhere", "--out", "{tmp}/x.csv"], "is not a folder"),
         (["features", "{root}", "--out", "{tmp}/x.txt"], "must end in .csv or .parquet"),
-        (["fit", "{tmp}/nothing.csv", "--model", "{tmp}/x.joblib"], "is not a file"),
+        (["fit", "{tmp}/nothing.csv", "--model", "{tmp}/x.microts"], "is not a file"),
         (
-            ["fit", "{tmp}/f.csv", "--model", "{tmp}/x.joblib", "--param", "depth=3"],
+            ["fit", "{tmp}/f.csv", "--model", "{tmp}/x.microts", "--param", "depth=3"],
             "not a parameter",
         ),
         (["predict", "{tmp}/f.csv", "{tmp}/f.csv", "--out", "{tmp}/x.csv"], "not a model"),
@@ -278,14 +274,14 @@ def test_unreadable_image_is_named(tmp_path, capsys):
 def test_model_of_another_version_is_refused(lab, capsys, monkeypatch, tmp_path):
     from sklearn_microts.cli import _model
 
-    model, n_features, _ = _model.load_model(lab["tmp"] / "m.joblib")
+    model, n_features, _ = _model.load_model(lab["tmp"] / "m.microts")
     monkeypatch.setattr(_model, "__version__", "0.0.1")
-    _model.save_model(model, tmp_path / "old.joblib", n_features=n_features)
+    _model.save_model(model, tmp_path / "old.microts", n_features=n_features)
     monkeypatch.undo()
     status, _, err = _run(
         capsys,
         "predict",
-        tmp_path / "old.joblib",
+        tmp_path / "old.microts",
         lab["tmp"] / "f.csv",
         "--out",
         tmp_path / "p.csv",
@@ -358,7 +354,7 @@ def calibrated(tmp_path_factory):
     labels = np.array(["benign", "malignant"])[y]
     table = cases_to_table(Cases(names=names, X=X, y=labels, images=None, patients=names))
     table.to_csv(tmp / "f.csv", index=False)
-    fit = ["fit", tmp / "f.csv", "--model", tmp / "m.joblib", "--calibrate", "--alpha", "0.2"]
+    fit = ["fit", tmp / "f.csv", "--model", tmp / "m.microts", "--calibrate", "--alpha", "0.2"]
     assert main([str(arg) for arg in [*fit, *TINY_MODEL]]) == 0
     return tmp
 
@@ -369,11 +365,11 @@ def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys
 
     tmp = calibrated
     status, _, err = _run(
-        capsys, "predict", tmp / "m.joblib", tmp / "f.csv", "--out", tmp / "p.csv"
+        capsys, "predict", tmp / "m.microts", tmp / "f.csv", "--out", tmp / "p.csv"
     )
     assert status == 0, err
     predictions = pandas.read_csv(tmp / "p.csv", keep_default_na=False)
-    model, _, trust = load_model(tmp / "m.joblib")
+    model, _, trust = load_model(tmp / "m.microts")
     assert trust.n_held_out == 15  # a quarter of the cases, not trained on
     assert len(model[-1].classes_) == 2
     cases = table_to_cases(read_table(tmp / "f.csv"), source="f.csv")
@@ -395,7 +391,7 @@ def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys
 def test_report_puts_referred_cases_first_and_says_why(calibrated, capsys):
     tmp = calibrated
     out = tmp / "report"
-    status, _, err = _run(capsys, "report", tmp / "m.joblib", tmp / "f.csv", "--out", out)
+    status, _, err = _run(capsys, "report", tmp / "m.microts", tmp / "f.csv", "--out", out)
     assert status == 0, err
     page = (out / "index.html").read_text(encoding="utf-8")
     predictions = pandas.read_csv(out / "predictions.csv")
@@ -418,11 +414,11 @@ def test_report_puts_referred_cases_first_and_says_why(calibrated, capsys):
 )
 def test_calibrate_bad_options_are_clear_errors(calibrated, capsys, option, message):
     tmp = calibrated
-    args = ["fit", tmp / "f.csv", "--model", tmp / "bad.joblib", "--calibrate", *option]
+    args = ["fit", tmp / "f.csv", "--model", tmp / "bad.microts", "--calibrate", *option]
     try:
         status = main([str(arg) for arg in [*args, *TINY_MODEL]])
     except SystemExit as exit_info:  # argparse's own errors
         status = exit_info.code
     assert status == 2
     assert message in _error_line(capsys.readouterr().err)
-    assert not (tmp / "bad.joblib").exists()
+    assert not (tmp / "bad.microts").exists()

@@ -3,9 +3,9 @@
 Four commands, each with ``--help``::
 
     microts features ROOT --out features.csv       # images -> one row per image
-    microts fit features.csv --model model.joblib  # train the pipeline
-    microts predict model.joblib ROOT|TABLE --out predictions.csv
-    microts report model.joblib ROOT|TABLE --out report/
+    microts fit features.csv --model model.microts  # train the pipeline
+    microts predict model.microts ROOT|TABLE --out predictions.csv
+    microts report model.microts ROOT|TABLE --out report/
 
 Bad input (a missing folder, an unreadable image, a model from another version) ends with
 one line on standard error and exit status 2.
@@ -137,7 +137,7 @@ def _report(args):
 def _predictions(args):
     """The cases of ``args.source``, the model's evidence on them, its predictions table and
     its trust (``None`` unless fitted with ``--calibrate``)."""
-    model, n_features, trust = load_model(args.model)
+    model, n_features, trust = load_model(args.model, trust_pickle=args.trust_pickle)
     cases = load_cases(args.source, **_selection(args), **_extraction(args))
     evidence = checked_evidence(model, cases.X, n_features=n_features)
     return cases, evidence, predictions_table(cases, evidence, trust), trust
@@ -187,7 +187,7 @@ def _build_parser():
         "package version; prints the losses of every epoch.",
     )
     fit.add_argument("table", help="feature table of `microts features`, with labels")
-    fit.add_argument("--model", required=True, help="where to save the model (.joblib)")
+    fit.add_argument("--model", required=True, help="where to save the model, e.g. model.microts")
     fit.add_argument(
         "--param",
         action="append",
@@ -234,10 +234,15 @@ def _build_parser():
             name,
             run,
             summary,
-            f"{summary[0].upper()}{summary[1:]} with a model of `microts fit` (only load "
-            "models you trust: a model file is a pickle).",
+            f"{summary[0].upper()}{summary[1:]} with a model of `microts fit`.",
         )
         command.add_argument("model", help="model file of `microts fit`")
+        command.add_argument(
+            "--trust-pickle",
+            action="store_true",
+            help="also load a model pickled by an earlier version (a pickle runs any code it "
+            "holds: only for a file you trust)",
+        )
         command.add_argument("source", help="feature table, or image folder as for `features`")
         command.add_argument("--out", required=True, help=out_help)
         _image_options(command)

@@ -1,14 +1,16 @@
 """Model files of the command line: the fitted pipeline with the package version that made it.
 
-A pickled pipeline is only guaranteed to load and predict the same with the version that
-wrote it, so :func:`load_model` refuses a file from any other version. The file holds
-pickles in turn: a small header (format, version, feature size, whether calibrated) read
-first, so that a foreign version is named even when its pipeline would not unpickle here;
-the pipeline; and, for ``fit --calibrate``, its :class:`~._trust.Trust`.
+A model file is a file of :mod:`sklearn_microts.io`, which holds no code: its manifest
+records the feature size, whether the model is calibrated and the package version, checked
+before the pipeline is read; the pipeline and, for ``fit --calibrate``, the parts of its
+:class:`~._trust.Trust` are stored as the estimators' parameters, arrays and weights.
+Earlier versions wrote pickles (a header, the pipeline, the trust): those run any code they
+hold when loaded, so they are read only with ``trust_pickle=True`` (``--trust-pickle``).
 """
 
 import ast
 import pickle
+import warnings
 from pathlib import Path
 
 import joblib
@@ -16,10 +18,17 @@ from sklearn.pipeline import make_pipeline
 
 from .. import __version__
 from ..classifiers import MicroTSClassifier
+from ..io._archive import read_model_file, write_model_file
+from ..io._encode import decode, encode
 from ..preprocessing import DedupTransformer
 from ._errors import UsageError
+from ._trust import Trust
 
+# What a model file of `microts fit` holds (its manifest's "content").
+CONTENT = "microts fit"
+# The header of the pickles of earlier versions.
 FORMAT = "sklearn-microts model"
+_TRUST_PARTS = ("referral", "conformal", "n_held_out")
 
 
 def make_model(params):
@@ -59,31 +68,64 @@ def _literal(text):
 
 
 def save_model(model, path, *, n_features, trust=None):
-    """Write the header, the fitted pipeline and its ``trust`` (if any) to ``path``."""
+    """Write the fitted pipeline and its ``trust`` (if any) to the model file ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = {
-        "format": FORMAT,
-        "version": __version__,
-        "n_features": n_features,
-        "calibrated": trust is not None,
-    }
-    with path.open("wb") as file:
-        pickle.dump(header, file)
-        joblib.dump(model, file)
-        if trust is not None:
-            joblib.dump(trust, file)
+    header = {"version": __version__, "n_features": n_features, "calibrated": trust is not None}
+    parts = None if trust is None else {name: getattr(trust, name) for name in _TRUST_PARTS}
+    document, tensors = encode({"pipeline": model, "trust": parts})
+    write_model_file(path, document, tensors, content=CONTENT, metadata=header)
 
 
-def load_model(path):
+def load_model(path, *, trust_pickle=False):
     """The fitted pipeline, its feature size and its trust (``None`` if not calibrated)
     from a file of :func:`save_model`.
 
-    Only load files you trust: a model file is a pickle.
+    A pickle of an earlier version is refused, unless ``trust_pickle``: it is then loaded,
+    with a warning, since a pickle runs any code it holds.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"{str(path)!r} is not a file.")
+    if path.is_file() and _is_pickle(path):
+        if not trust_pickle:
+            raise UsageError(
+                f"{path} is a pickle (the model file of an earlier `microts fit`), and a "
+                "pickle runs any code it holds when loaded: it is not loaded. Refit the model "
+                "with `microts fit`, or pass --trust-pickle if you trust where it comes from."
+            )
+        warnings.warn(
+            f"Loading {path} as a pickle (--trust-pickle): it can run any code it holds. "
+            "Refit the model with `microts fit` to get a model file that holds no code.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return _load_pickle(path)
+    manifest, document, tensors = read_model_file(path)
+    header = manifest["metadata"]
+    if manifest.get("content") != CONTENT or not isinstance(header, dict):
+        raise UsageError(f"{path} is not a model of `microts fit`.")
+    _check_version(path, header)
+    root = decode(document, tensors, saved_version=manifest["package_version"])
+    trust = root["trust"]
+    return root["pipeline"], header["n_features"], None if trust is None else Trust(**trust)
+
+
+def _is_pickle(path):
+    with path.open("rb") as file:
+        return file.read(1) == b"\x80"  # every pickle of protocol 2 or later
+
+
+def _check_version(path, header):
+    if header.get("version") != __version__:
+        raise UsageError(
+            f"{path} was made by sklearn-microts {header.get('version')}; this is "
+            f"{__version__}: refit it with `microts fit`."
+        )
+
+
+def _load_pickle(path):
+    """The pipeline, feature size and trust of a pickle of an earlier `microts fit`."""
     with path.open("rb") as file:
         try:
             header = pickle.load(file)
@@ -91,10 +133,6 @@ def load_model(path):
             raise UsageError(f"{path} is not a model of `microts fit`: {exc}") from exc
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise UsageError(f"{path} is not a model of `microts fit`.")
-        if header["version"] != __version__:
-            raise UsageError(
-                f"{path} was made by sklearn-microts {header['version']}; this is "
-                f"{__version__}: refit it with `microts fit`."
-            )
+        _check_version(path, header)
         model = joblib.load(file)
         return model, header["n_features"], joblib.load(file) if header["calibrated"] else None
