@@ -174,7 +174,7 @@ class _Decoder:
             value = read(self, data, where)
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
             raise ModelFileError(
                 f"{where}: a malformed {kind} ({type(exc).__name__}: {exc})."
             ) from exc
