@@ -146,3 +146,24 @@ def test_confidence_must_be_one_finite_value_a_case():
         risk_coverage_curve([0, 1], [0, 1], [0.5])
     with pytest.raises(ValueError, match="NaN"):
         risk_coverage_curve([0, 1], [0, 1], [0.5, np.nan])
+
+
+def test_probabilities_must_sum_to_one_and_float32_rows_pass_without_warning():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(9), size=50).astype(np.float32)
+    y_true = proba.argmax(1)
+    before = proba.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's "do not sum to one" among them
+        scores = case_scores(y_true, y_true, proba, classes=list(range(9)))
+    assert np.isfinite(scores["brier"])
+    np.testing.assert_array_equal(proba, before)  # the caller's array is not rescaled
+    with pytest.raises(ValueError, match="rows must sum to 1; row 3"):
+        case_scores(
+            y_true,
+            y_true,
+            np.where(np.arange(50)[:, None] == 3, proba / 2, proba),
+            classes=list(range(9)),
+        )

@@ -48,8 +48,9 @@ def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
     y_pred : array-like of shape (n_cases,)
         Predicted labels.
     y_proba : array-like of shape (n_cases, n_classes), default=None
-        Class probabilities, columns in the order of ``classes``; gives the ROC AUC of two
-        classes.
+        Class probabilities, columns in the order of ``classes``, each row summing to 1
+        (to within 1e-4: float32 probabilities are rescaled, a copy); gives the ROC AUC of
+        two classes.
     classes : array-like of shape (n_classes,), default=None
         Column labels of ``y_proba`` (an estimator's ``classes_``); needed with it.
     pos_label : label, default=None

@@ -17,9 +17,14 @@ def check_case_labels_pair(y_true, y_pred):
     return y_true, y_pred
 
 
+# How far from 1 a row of probabilities may sum: float32 probabilities of many classes.
+PROBA_SUM_TOLERANCE = 1e-4
+
+
 def check_case_proba(y_true, y_proba, classes):
-    """``y_proba`` as a float array of shape (n_cases, n_classes) of probabilities (finite,
-    in [0, 1]) whose columns ``classes`` name; ``classes`` as a list."""
+    """``y_proba`` as a new float64 array of shape (n_cases, n_classes) of probabilities
+    (finite, in [0, 1], rows summing to 1) whose columns ``classes`` name; ``classes`` as a
+    list."""
     if classes is None:
         raise ValueError("y_proba needs classes, the labels of its columns.")
     classes = list(classes)
@@ -31,6 +36,13 @@ def check_case_proba(y_true, y_proba, classes):
         )
     if np.any((y_proba < 0) | (y_proba > 1)):
         raise ValueError("y_proba must hold probabilities, in [0, 1].")
+    sums = y_proba.sum(axis=1)
+    far = np.flatnonzero(~np.isclose(sums, 1.0, rtol=0, atol=PROBA_SUM_TOLERANCE))
+    if far.size:
+        raise ValueError(f"y_proba's rows must sum to 1; row {far[0]} sums to {sums[far[0]]:.6g}.")
+    # Rows of float32 probabilities sum to 1 only to float32 precision, which
+    # scikit-learn's float64 checks warn about: rescale them exactly (a new array).
+    y_proba = y_proba / sums[:, None]
     unknown = set(np.unique(y_true).tolist()) - set(classes)
     if unknown:
         raise ValueError(f"y_true holds labels that classes does not: {sorted(unknown)}.")
