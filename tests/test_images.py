@@ -271,3 +271,24 @@ def test_real_breakhis_fold_1_at_200x():
         [case[:3] for case in bunch.data[:2]]
     )
     assert [len(f) for f in features] == [min(3, len(c)) for c in bunch.data[:2]]
+
+
+def test_a_patient_filed_under_two_subtypes_is_two_cases(tmp_path):
+    # BreakHis files patient 14-13412 under ductal and lobular carcinoma, numbering each
+    # from 1, and some official folds put the two in different groups.
+    lines = []
+    for code, folder, group in (
+        ("DC", "ductal_carcinoma", "train"),
+        ("LC", "lobular_carcinoma", "test"),
+    ):
+        for number in (1, 2):
+            name = f"SOB_M_{code}-14-13412-200-{number:03d}.png"
+            _image(tmp_path / "SOB" / folder / name, value=number)
+            lines.append(f"{name}|200|1|{group}")
+    (tmp_path / "mkfold").mkdir()
+    (tmp_path / "mkfold" / "dsfold1.txt").write_text("\n".join(lines) + "\n")
+    bunch = load_breakhis(tmp_path, fold=1, label="subtype")
+    assert bunch.patient.tolist() == ["14-13412", "14-13412"]
+    assert bunch.target.tolist() == ["ductal_carcinoma", "lobular_carcinoma"]
+    assert bunch.group.tolist() == ["train", "test"]
+    assert [n.tolist() for n in bunch.numbers] == [[1, 2], [1, 2]]

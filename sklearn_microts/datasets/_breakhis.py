@@ -1,8 +1,10 @@
 """BreakHis (Spanhol et al., 2016), read from its original folder layout or file names.
 
 Each image is named ``SOB_<B|M>_<subtype>-<year>-<slide>-<magnification>-<number>.png``;
-the patient is ``<year>-<slide>``. A case is one patient at one magnification: the images
-ordered by their running number, which follows acquisition. BreakHis is for research use
+the patient is ``<year>-<slide>``. A case is one patient at one magnification (and one
+subtype: BreakHis files patient 14-13412 under both ductal and lobular carcinoma, each with
+its own running numbers, and the official folds may put the two in different groups): the
+images ordered by their running number, which follows acquisition. BreakHis is for research use
 only; cite Spanhol et al., IEEE TBME 2016.
 """
 
@@ -57,7 +59,7 @@ def parse_breakhis_name(name):
 
 
 def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="binary"):
-    """Load BreakHis as cases of image paths: one case per patient and magnification.
+    """Load BreakHis as cases of image paths: one case per patient, magnification and subtype.
 
     Parameters
     ----------
@@ -137,7 +139,7 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
 
     cases = {}
     for name, (path, fields) in images.items():
-        key = (fields["patient"], fields["magnification"])
+        key = (fields["patient"], fields["magnification"], fields["subtype"])
         cases.setdefault(key, []).append((fields["number"], path, fields, groups.get(name)))
     keys = sorted(cases)
     records = []
@@ -145,7 +147,9 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
         frames = sorted(cases[key], key=lambda frame: frame[0])
         case_groups = {frame[3] for frame in frames}
         if len(case_groups) > 1:
-            raise ValueError(f"Patient {key[0]} at {key[1]}X is in both train and test.")
+            raise ValueError(
+                f"Patient {key[0]} ({key[2]}) at {key[1]}X is in both train and test."
+            )
         records.append((key, frames, case_groups.pop()))
     if subset is not None:
         records = [record for record in records if record[2] == subset]
