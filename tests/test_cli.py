@@ -422,3 +422,22 @@ def test_calibrate_bad_options_are_clear_errors(calibrated, capsys, option, mess
     assert status == 2
     assert message in _error_line(capsys.readouterr().err)
     assert not (tmp / "bad.microts").exists()
+
+
+def test_a_breakhis_patient_of_two_subtypes_is_two_named_cases(tmp_path):
+    from sklearn_microts.cli._data import image_cases
+
+    for code, folder in (("DC", "ductal_carcinoma"), ("LC", "lobular_carcinoma")):
+        for number in (1, 2):
+            path = tmp_path / folder / f"SOB_M_{code}-14-13412-200-{number:03d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(np.full((4, 4, 3), number, np.uint8)).save(path)
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "SOB_B_A-14-1-200-001.png")
+    names, images, _, patients = image_cases(tmp_path, labels=None, magnification=200)
+    assert names.tolist() == [
+        "14-1@200X",
+        "14-13412@200X ductal_carcinoma",
+        "14-13412@200X lobular_carcinoma",
+    ]
+    assert patients.tolist() == ["14-1", "14-13412", "14-13412"]
+    assert [len(case) for case in images] == [1, 2, 2]

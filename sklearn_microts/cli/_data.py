@@ -36,7 +36,8 @@ def image_cases(root, *, labels=None, magnification=None, pattern="*.png"):
     """Names, image paths, labels and patients of the cases under ``root``.
 
     ``root`` in BreakHis' layout (any ``SOB_*.png`` below it) gives one case per patient and
-    magnification, labelled benign/malignant; otherwise each sub-folder is a case, labelled
+    magnification (and subtype), named ``<patient>@<magnification>X``, labelled
+    benign/malignant; otherwise each sub-folder is a case, labelled
     from the ``labels`` CSV (columns ``case``, ``label``) when given.
     """
     root = Path(root)
@@ -44,10 +45,14 @@ def image_cases(root, *, labels=None, magnification=None, pattern="*.png"):
         raise UsageError(f"{str(root)!r} is not a folder.")
     if next(root.rglob("SOB_*.png"), None) is not None:
         bunch = load_breakhis(root, magnification=magnification)
-        names = np.array(
-            [f"{p}@{m}X" for p, m in zip(bunch.patient, bunch.magnification, strict=True)]
-        )
-        return names, bunch.data, bunch.target, bunch.patient
+        names = [f"{p}@{m}X" for p, m in zip(bunch.patient, bunch.magnification, strict=True)]
+        # A patient filed under two subtypes is two cases: their names say which is which.
+        repeated = {name for name in names if names.count(name) > 1}
+        names = [
+            f"{name} {subtype}" if name in repeated else name
+            for name, subtype in zip(names, bunch.subtype, strict=True)
+        ]
+        return np.array(names), bunch.data, bunch.target, bunch.patient
     bunch = load_image_sequences(root, pattern=pattern)
     y = None if labels is None else _read_labels(labels, bunch.case)
     return bunch.case, bunch.data, y, bunch.case
