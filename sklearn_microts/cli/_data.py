@@ -32,18 +32,26 @@ class Cases:
     patients: np.ndarray
 
 
-def image_cases(root, *, labels=None, magnification=None, pattern="*.png"):
+def image_cases(root, *, labels=None, magnification=None, pattern="*.png", order="name"):
     """Names, image paths, labels and patients of the cases under ``root``.
 
     ``root`` in BreakHis' layout (any ``SOB_*.png`` below it) gives one case per patient and
     magnification (and subtype), named ``<patient>@<magnification>X``, labelled
-    benign/malignant; otherwise each sub-folder is a case, labelled
-    from the ``labels`` CSV (columns ``case``, ``label``) when given.
+    benign/malignant, frames in the order of their running number; otherwise each
+    sub-folder is a case, its images matching ``pattern`` in the ``order`` of
+    :func:`~sklearn_microts.datasets.load_image_sequences` (``"name"`` or
+    ``"capture_time"``), labelled from the ``labels`` CSV (columns ``case``, ``label``) when
+    given.
     """
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"{str(root)!r} is not a folder.")
     if next(root.rglob("SOB_*.png"), None) is not None:
+        if order != "name":
+            raise UsageError(
+                f"{str(root)!r} is in BreakHis' layout, whose frames are ordered by their "
+                "running number: --order applies to a folder of case sub-folders."
+            )
         bunch = load_breakhis(root, magnification=magnification)
         names = [f"{p}@{m}X" for p, m in zip(bunch.patient, bunch.magnification, strict=True)]
         # A patient filed under two subtypes is two cases: their names say which is which.
@@ -53,7 +61,7 @@ def image_cases(root, *, labels=None, magnification=None, pattern="*.png"):
             for name, subtype in zip(names, bunch.subtype, strict=True)
         ]
         return np.array(names), bunch.data, bunch.target, bunch.patient
-    bunch = load_image_sequences(root, pattern=pattern)
+    bunch = load_image_sequences(root, pattern=pattern, order=order)
     y = None if labels is None else _read_labels(labels, bunch.case)
     return bunch.case, bunch.data, y, bunch.case
 
@@ -156,12 +164,13 @@ def load_cases(
     labels=None,
     magnification=None,
     pattern="*.png",
+    order="name",
 ):
     """Cases from a feature table (a file) or an image folder (features extracted now)."""
     if Path(source).is_file():
         return table_to_cases(read_table(source), source=source)
     names, images, y, patients = image_cases(
-        source, labels=labels, magnification=magnification, pattern=pattern
+        source, labels=labels, magnification=magnification, pattern=pattern, order=order
     )
     X = extract_features(images, cache=cache, batch_size=batch_size, device=device)
     return Cases(names=names, X=X, y=y, images=images, patients=patients)

@@ -34,6 +34,8 @@ from ._predictions import checked_evidence, predictions_table
 from ._trust import fit_trusted
 
 EXIT_USAGE = 2
+# --order: the order of load_image_sequences each choice stands for.
+ORDERS = {"name": "name", "capture-time": "capture_time"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -144,8 +146,14 @@ def _predictions(args):
 
 
 def _selection(args):
-    """Which images of a folder make the cases (the options of :func:`_image_options`)."""
-    return {"labels": args.labels, "magnification": args.magnification, "pattern": args.pattern}
+    """Which images of a folder make the cases, in which order (the options of
+    :func:`_image_options`)."""
+    return {
+        "labels": args.labels,
+        "magnification": args.magnification,
+        "pattern": args.pattern,
+        "order": ORDERS[args.order],
+    }
 
 
 def _extraction(args):
@@ -281,6 +289,15 @@ def _image_options(command):
     )
     command.add_argument(
         "--pattern", default="*.png", help="glob of the images in a case folder (default *.png)"
+    )
+    command.add_argument(
+        "--order",
+        choices=tuple(ORDERS),
+        default="name",
+        help="frame order in a case folder: name, natural file-name order (frame2 before "
+        "frame10; the default), or capture-time, the EXIF DateTimeOriginal (else DateTime) "
+        "of every frame, or the file modification time of every frame where none has one "
+        "(a case where only some have one is an error); ties in name order",
     )
     command.add_argument(
         "--cache",
