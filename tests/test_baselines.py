@@ -18,15 +18,10 @@ from sklearn_microts.baselines import (
     TransMILClassifier,
 )
 from sklearn_microts.datasets import make_microscopy_sequences
-from sklearn_microts.nn import (
-    ABMILModule,
-    RecurrentModule,
-    SequenceDataset,
-    TransformerModule,
-    TransMILModule,
-    pad_collate,
-)
+from sklearn_microts.nn import SequenceDataset, pad_collate
 from sklearn_microts.nn._bags import shuffle_bags
+
+from .networks import network
 
 # Small widths keep the suite fast; the learning rates are raised to match.
 BASELINES = [
@@ -39,12 +34,12 @@ BASELINES = [
 IDS = [type(b).__name__ for b in BASELINES]
 
 MODULES = [
-    RecurrentModule(5, 3, kind="lstm", hidden_size=8),
-    RecurrentModule(5, 3, kind="gru", hidden_size=8, num_layers=2, bidirectional=True),
-    TransformerModule(5, 3, d_model=16, n_heads=2, dim_feedforward=32),
-    ABMILModule(5, 3, embed_dim=16, attention_dim=8),
-    TransMILModule(5, 3, dim=16, heads=2, dim_head=8, n_landmarks=4),
-    TransMILModule(5, 3, dim=16, heads=2, attention="exact"),
+    network(LSTMClassifier(hidden_size=8), 5, 3),
+    network(GRUClassifier(hidden_size=8, num_layers=2, bidirectional=True), 5, 3),
+    network(TransformerClassifier(d_model=16, n_heads=2, dim_feedforward=32), 5, 3),
+    network(ABMILClassifier(embed_dim=16, attention_dim=8), 5, 3),
+    network(TransMILClassifier(dim=16, heads=2, dim_head=8, n_landmarks=4), 5, 3),
+    network(TransMILClassifier(dim=16, heads=2, attention="exact"), 5, 3),
 ]
 
 

@@ -6,8 +6,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_microts.nn import MicroTSModule
+from sklearn_microts import MicroTSClassifier
 from sklearn_microts.nn._length_groups import by_length_groups, length_groups
+
+from .networks import network
 
 
 @settings(max_examples=200, deadline=None)
@@ -46,7 +48,9 @@ def _batch(lengths, n_features=3, seed=0):
 @pytest.mark.parametrize("lengths", [[300, 12, 40, 280, 7], [5, 500, 6, 7, 8, 490, 9]])
 def test_grouped_frame_logits_equal_the_whole_batch(lengths):
     torch.manual_seed(0)
-    module = MicroTSModule(3, 4, d_model=12, n_heads=2, mlp_dim=16, head_hidden=8).eval()
+    module = network(
+        MicroTSClassifier(d_model=12, n_heads=2, mlp_dim=16, head_hidden=8), 3, 4
+    ).eval()
     (x, stable, rapid), mask = _batch(lengths)
     assert len(length_groups(lengths)) > 1  # the case the test is about
     with torch.no_grad():

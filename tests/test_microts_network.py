@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 import torch
 
+from sklearn_microts import MicroTSClassifier
 from sklearn_microts.nn import (
     GatedAttentionPooling,
-    MicroTSLoss,
-    MicroTSModule,
     SequenceDataset,
     SigmoidAttention,
     pad_collate,
 )
 from sklearn_microts.nn._targets import class_profiles, ideal_sequences, target_sequences
 from sklearn_microts.softdtw import soft_dtw
+
+from .networks import loss, network
 
 SMALL = {"d_model": 12, "n_heads": 3, "mlp_dim": 16, "head_hidden": 8, "pool_hidden": 8}
 
@@ -34,7 +35,7 @@ def _batch(lengths, n_features=5, labels=None, seed=0):
 @pytest.fixture
 def module():
     torch.manual_seed(0)
-    return MicroTSModule(5, 3, dropout=0.0, **SMALL).eval()
+    return network(MicroTSClassifier(dropout=0.0, **SMALL), 5, 3).eval()
 
 
 def test_output_shapes_under_padding(module):
@@ -80,7 +81,7 @@ def test_frame_logits_keep_their_scale_on_long_cases():
     spread = {}
     for n in (25, 1000):
         torch.manual_seed(0)
-        module = MicroTSModule(1, 11, attention_length=1).eval()
+        module = network(MicroTSClassifier(attention_length=1), 1, 11).eval()
         x = torch.randn(1, n, 1)
         with torch.no_grad():
             frame_logits, _, _ = module(x, 0.7 * x, 0.3 * x, torch.ones(1, n, dtype=torch.bool))
@@ -118,18 +119,18 @@ def test_the_head_is_shared_between_frames_and_case(module):
 )
 def test_ablated_branches(flags, present):
     _, (X, _) = _batch([3, 6])
-    frame_logits, case_logits, _ = MicroTSModule(5, 3, **SMALL, **flags)(**X)
+    frame_logits, case_logits, _ = network(MicroTSClassifier(**SMALL, **flags), 5, 3)(**X)
     assert (frame_logits is not None, case_logits is not None) == present
 
 
-@pytest.mark.parametrize("cross_attention", [True, False])
-def test_only_cross_attention_reads_the_stable_and_rapid_parts(cross_attention):
+@pytest.mark.parametrize("wavelet", ["haar", None])
+def test_only_cross_attention_reads_the_stable_and_rapid_parts(wavelet):
     _, (X, _) = _batch([3, 6])
     torch.manual_seed(0)
-    module = MicroTSModule(5, 3, dropout=0.0, cross_attention=cross_attention, **SMALL).eval()
+    module = network(MicroTSClassifier(dropout=0.0, wavelet=wavelet, **SMALL), 5, 3).eval()
     moved = {**X, "stable": X["stable"] + 1.0, "rapid": X["rapid"] - 1.0}
     (frames_before, case_before, _), (frames_after, case_after, _) = module(**X), module(**moved)
-    assert (not torch.allclose(frames_after, frames_before)) is cross_attention
+    assert (not torch.allclose(frames_after, frames_before)) is (wavelet is not None)
     torch.testing.assert_close(case_after, case_before)  # pooling reads X alone
 
 
@@ -150,7 +151,7 @@ def test_dtw_term_is_zero_when_frames_follow_the_ideal_sequence():
     ideal = ideal_sequences(labels, lengths, 3, "implicit", 7).float()
     mask = torch.arange(7)[None, :] < lengths[:, None]
     frame_logits = torch.log(ideal.clamp(min=1e-12))
-    terms = MicroTSLoss(3, lambda_ap=0.0, lambda_align=0.0)(
+    terms = loss(MicroTSClassifier(lambda_ap=0.0, lambda_align=0.0), 3)(
         (frame_logits, torch.zeros(2, 3), None), labels, mask
     )
     assert float(terms["dtw"]) == pytest.approx(0.0, abs=1e-4)
@@ -161,10 +162,10 @@ def test_each_term_by_hand():
     mask = torch.tensor([[True, True, False]])
     frame_logits = torch.tensor([[[0.0, 1.0], [2.0, -1.0], [9.0, 9.0]]])
     case_logits = torch.tensor([[0.3, -0.2]])
-    loss = MicroTSLoss(
-        2, target_length=4, gamma=0.5, lambda_dtw=1.0, lambda_ap=2.0, lambda_align=3.0
+    settings = {"target_length": 4, "gamma": 0.5, "lambda_ap": 2.0, "lambda_align": 3.0}
+    terms = loss(MicroTSClassifier(lambda_dtw=1.0, **settings), 2)(
+        (frame_logits, case_logits, None), labels, mask
     )
-    terms = loss((frame_logits, case_logits, None), labels, mask)
 
     frame_proba = torch.softmax(frame_logits[0, :2], -1).double()
     target = torch.as_tensor(class_profiles(np.linspace(0, 1, 4), 2, "implicit")[1])
@@ -184,8 +185,10 @@ def test_each_term_by_hand():
 def test_no_reference_term():
     labels, mask = torch.tensor([0]), torch.ones(1, 5, dtype=torch.bool)
     frame_logits = torch.randn(1, 5, 2)
-    with_reference = MicroTSLoss(2)((frame_logits, None, None), labels, mask)["dtw"]
-    without = MicroTSLoss(2, reference=False)((frame_logits, None, None), labels, mask)["dtw"]
+    with_reference = loss(MicroTSClassifier(), 2)((frame_logits, None, None), labels, mask)["dtw"]
+    without = loss(MicroTSClassifier(reference=False), 2)(
+        (frame_logits, None, None), labels, mask
+    )["dtw"]
     assert float(with_reference) != pytest.approx(float(without))
 
 
@@ -196,12 +199,14 @@ def test_dtw_term_of_a_case_longer_than_the_target_counts_target_length_over_its
     mask = torch.arange(40)[None, :] < lengths[:, None]
     frame_logits = torch.randn(2, 40, 2)
     per_case = [
-        MicroTSLoss(2, target_length=8, normalize_dtw=False)(
+        loss(MicroTSClassifier(target_length=8, normalize_dtw=False), 2)(
             (frame_logits[i : i + 1, :n], None, None), labels[i : i + 1], mask[i : i + 1, :n]
         )["dtw"]
         for i, n in enumerate(lengths.tolist())
     ]
-    normalized = MicroTSLoss(2, target_length=8)((frame_logits, None, None), labels, mask)
+    normalized = loss(MicroTSClassifier(target_length=8), 2)(
+        (frame_logits, None, None), labels, mask
+    )
     expected = (per_case[0] * 8 / 40 + per_case[1]) / 2
     assert float(normalized["dtw"]) == pytest.approx(float(expected), rel=1e-5)
 

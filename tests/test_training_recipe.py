@@ -11,8 +11,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_microts import MicroTSClassifier, SequencePooler
 from sklearn_microts.baselines import ABMILClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
-from sklearn_microts.nn import FrameDropoutCollate, MicroTSLoss, MicroTSModule, pad_collate
+from sklearn_microts.nn import FrameDropoutCollate, pad_collate
 
+from .networks import loss, network
 from .test_microts_classifier import SMALL as NETWORK
 
 SMALL = {**NETWORK, "max_epochs": 3, "validation_fraction": "auto"}
@@ -46,10 +47,12 @@ def test_class_weight_weighs_every_loss_term_by_the_case_class():
     labels, mask = torch.tensor([0, 1, 1]), torch.ones(3, 6, dtype=torch.bool)
     outputs = (frame_logits, case_logits, None)
     weights = torch.tensor([3.0, 1.0])
-    weighted = MicroTSLoss(2, class_weight=weights.tolist())(outputs, labels, mask)
+    weighted = loss(MicroTSClassifier(), 2, class_weight=weights.tolist())(outputs, labels, mask)
     for name in ("dtw", "align"):  # per-case terms: the weighted mean of the unweighted ones
         per_case = [
-            MicroTSLoss(2)((frame_logits[[i]], case_logits[[i]], None), labels[[i]], mask[[i]])
+            loss(MicroTSClassifier(), 2)(
+                (frame_logits[[i]], case_logits[[i]], None), labels[[i]], mask[[i]]
+            )
             for i in range(3)
         ]
         w = weights[labels]
@@ -120,7 +123,7 @@ def test_frame_dropout_changes_training_only():
 
 
 def test_input_dropout_acts_in_training_mode_only():
-    module = MicroTSModule(4, 2, d_model=6, n_heads=2, mlp_dim=8, input_dropout=0.5)
+    module = network(MicroTSClassifier(d_model=6, n_heads=2, mlp_dim=8, input_dropout=0.5), 4, 2)
     x = torch.randn(2, 5, 4)
     mask = torch.ones(2, 5, dtype=torch.bool)
     module.train()

@@ -13,7 +13,7 @@ class ABMILModule(nn.Module):
     Parameters follow Ilse et al.: ``embed_dim`` M = 500, ``attention_dim`` L = 128.
     """
 
-    def __init__(self, n_features, n_classes, *, embed_dim=500, attention_dim=128, dropout=0.0):
+    def __init__(self, n_features, n_classes, *, embed_dim, attention_dim, dropout):
         super().__init__()
         self.embed = nn.Sequential(
             nn.Linear(n_features, embed_dim), nn.ReLU(), nn.Dropout(dropout)

@@ -30,15 +30,15 @@ class MicroTSLoss(nn.Module):
         self,
         n_classes,
         *,
-        target="implicit",
-        target_length=25,
-        reference=True,
-        normalize_dtw=True,
-        gamma=0.1,
-        lambda_dtw=1.0,
-        lambda_ap=10.0,
-        lambda_align=10.0,
-        class_weight=None,
+        target,
+        target_length,
+        reference,
+        normalize_dtw,
+        gamma,
+        lambda_dtw,
+        lambda_ap,
+        lambda_align,
+        class_weight,
     ):
         super().__init__()
         self.n_classes, self.target, self.reference, self.gamma = (
@@ -92,11 +92,11 @@ class CrossEntropyLoss(nn.Module):
 
     Parameters
     ----------
-    class_weight : sequence of float or None, default=None
+    class_weight : sequence of float or None
         One weight per class, as in :func:`torch.nn.functional.cross_entropy`.
     """
 
-    def __init__(self, *, class_weight=None):
+    def __init__(self, *, class_weight):
         super().__init__()
         self.register_buffer("class_weight", _as_weights(class_weight))
 

@@ -18,11 +18,11 @@ class RecurrentModule(nn.Module):
         n_features,
         n_classes,
         *,
-        kind="lstm",
-        hidden_size=128,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
+        kind,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
     ):
         super().__init__()
         recurrent = {"lstm": nn.LSTM, "gru": nn.GRU}[kind]

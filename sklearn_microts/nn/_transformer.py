@@ -27,11 +27,11 @@ class TransformerModule(nn.Module):
         n_features,
         n_classes,
         *,
-        d_model=128,
-        n_heads=4,
-        num_layers=2,
-        dim_feedforward=256,
-        dropout=0.1,
+        d_model,
+        n_heads,
+        num_layers,
+        dim_feedforward,
+        dropout,
     ):
         super().__init__()
         self.embed = nn.Linear(n_features, d_model)

@@ -76,8 +76,9 @@ class _PPEG(nn.Module):
 class TransMILModule(nn.Module):
     """TransMIL: Linear + ReLU to ``dim``, square padding by repeating tokens, a class token,
     two attention layers with the PPEG between them, LayerNorm, and the class token read by
-    a linear classifier. Defaults follow Shao et al. (512 wide, 8 heads of 64, 256
-    landmarks, 6 pseudo-inverse iterations, dropout 0.1).
+    a linear classifier. :class:`~sklearn_microts.baselines.TransMILClassifier`'s defaults
+    follow Shao et al. (512 wide, 8 heads of 64, 256 landmarks, 6 pseudo-inverse
+    iterations, dropout 0.1).
     """
 
     def __init__(
@@ -85,13 +86,13 @@ class TransMILModule(nn.Module):
         n_features,
         n_classes,
         *,
-        dim=512,
-        heads=8,
-        dim_head=64,
-        n_landmarks=256,
-        pinv_iterations=6,
-        dropout=0.1,
-        attention="nystrom",
+        dim,
+        heads,
+        dim_head,
+        n_landmarks,
+        pinv_iterations,
+        dropout,
+        attention,
     ):
         super().__init__()
         self.attention = attention
