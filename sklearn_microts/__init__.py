@@ -4,11 +4,10 @@ An implementation of Hong et al., "Towards classifying histopathological microsc
 as time series data" (ISBI 2025) as scikit-learn estimators.
 """
 
+from ._version import __version__
 from .classifiers import MicroTSClassifier
 from .io import load_model, save_model
 from .preprocessing import DedupTransformer, SequencePooler, WaveletTransformer
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "DedupTransformer",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_microts.datasets import make_microscopy_sequences
-from sklearn_microts.datasets._synthetic import SIGNAL_ONSET
+from sklearn_microts.utils._onset import SIGNAL_ONSET
 
 
 def test_shapes_lengths_and_labels():

@@ -197,7 +197,7 @@ def test_an_unpacked_folder_loads_and_nothing_else_may_be_in_it(pipeline, tmp_pa
 
 
 def test_another_version_warns_naming_both(pipeline, tmp_path, monkeypatch):
-    monkeypatch.setattr(sklearn_microts, "__version__", "0.0.1")
+    monkeypatch.setattr(sklearn_microts._version, "__version__", "0.0.1")
     save_model(pipeline[0], tmp_path / "old.microts")
     monkeypatch.undo()
     with pytest.warns(InconsistentVersionWarning, match="saved by sklearn-microts 0.0.1"):

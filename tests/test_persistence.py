@@ -83,7 +83,7 @@ def test_same_version_loads_silently_with_the_version_recorded(estimator, _):
 @pytest.mark.parametrize(("estimator", "_"), ESTIMATORS, ids=IDS)
 def test_another_version_warns_naming_both(estimator, _, monkeypatch):
     data = pickle.dumps(estimator)
-    monkeypatch.setattr(sklearn_microts, "__version__", "9.9.9")
+    monkeypatch.setattr(sklearn_microts._version, "__version__", "9.9.9")
     with pytest.warns(InconsistentVersionWarning, match="pickled by sklearn-microts .* 9.9.9"):
         pickle.loads(data)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import joblib
 from sklearn.pipeline import make_pipeline
 
-from .. import __version__
+from .._version import __version__
 from ..classifiers import MicroTSClassifier
 from ..io._archive import read_model_file, write_model_file
 from ..io._encode import decode, encode

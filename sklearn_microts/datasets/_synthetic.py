@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..nn._targets import SIGNAL_ONSET
+from ..utils._onset import SIGNAL_ONSET
 from ..utils._validation import check_int_param, check_real_param
 
 

@@ -2,12 +2,8 @@
 
 import numpy as np
 import torch
-from scipy.stats import beta
 
-# The implicit target's prior (Hong et al., 2025, Fig. 3): class evidence builds up along a
-# case like the CDF of Beta(3, 20), as experts rarely see the diagnostic region in the first
-# frames. The data generator draws its signal from the same prior.
-SIGNAL_ONSET = beta(3, 20)
+from ..utils._onset import SIGNAL_ONSET
 
 
 def class_profiles(times, n_classes, kind):

@@ -4,6 +4,7 @@ import warnings
 
 from sklearn.exceptions import NotFittedError
 
+from .. import _version
 from ..exceptions import InconsistentVersionWarning
 
 # Key of the version in a pickled estimator's state, kept in the loaded estimator's
@@ -12,11 +13,8 @@ VERSION_KEY = "_sklearn_microts_version"
 
 
 def _package_version():
-    # Imported when needed: the package's __init__ imports the estimators before it sets
-    # __version__, so a module-level import here would be circular.
-    from .. import __version__
-
-    return __version__
+    # Read when needed, so that a test can set another version.
+    return _version.__version__
 
 
 class VersionedPickleMixin:
