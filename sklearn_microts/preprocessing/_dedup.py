@@ -142,7 +142,7 @@ class DedupTransformer(
         X_new : list of ndarray of shape (n_kept_i, n_features)
             The kept frames of each case, in order; new arrays.
         """
-        frames, lengths, keep = self._keep_mask(X)
+        frames, lengths, keep = self._validated_keep(X)
         return _kept_cases(frames, lengths, keep)
 
     def kept_indices(self, X):
@@ -160,7 +160,7 @@ class DedupTransformer(
         indices : list of ndarray of shape (n_kept_i,)
             Increasing frame positions; each starts with 0.
         """
-        _, lengths, keep = self._keep_mask(X)
+        _, lengths, keep = self._validated_keep(X)
         return split_frames(position_in_case(lengths)[keep], _kept_lengths(lengths, keep))
 
     def _fit(self, X):
@@ -177,7 +177,8 @@ class DedupTransformer(
         self.drop_fraction_ = float(self.n_dropped_.sum() / len(frames))
         return frames, lengths, keep
 
-    def _keep_mask(self, X):
+    def _validated_keep(self, X):
+        """The validated ``frames`` and ``lengths`` of ``X``, and the keep mask over them."""
         check_is_fitted(self)
         frames, lengths = validate_sequence_data(self, X, reset=False)
         neighbour = _neighbour_sq_distances(frames, lengths)
@@ -270,13 +271,12 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     positive threshold drops them all, and the nearest count to a 5% target would be the
     threshold 0, which drops nothing, not even the repeats.
 
-    Under the "previous" rule only the distances between consecutive frames separate two
-    outcomes: the candidates are the midpoints between consecutive distinct distances (a
-    margin on both sides for new data) plus 0, and the drop count, monotone in the threshold,
-    is read off by counting. Under "last_kept" a frame may be compared with an earlier frame,
-    so every within-case distance can matter: a bisection over the same candidates (extended
-    above the largest neighbour distance only if needed) brackets the target, and a
-    bisection on the threshold itself then closes in on the smallest count that reaches it.
+    The candidates are 0 and the midpoints between consecutive distinct distances of
+    neighbouring frames (a margin on both sides for new data). Under the "previous" rule
+    only those distances separate two outcomes, and the drop count, monotone in the
+    threshold, is read off by counting. Under "last_kept" a frame may be compared with an
+    earlier frame, so every within-case distance can matter: see
+    :func:`_learn_last_kept_threshold`.
     """
     within = np.sort(neighbour[np.isfinite(neighbour)])
     if drop_fraction == 0 or within.size == 0:
@@ -284,7 +284,6 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     distinct = np.unique(within)
     candidates = np.r_[0.0, (distinct[:-1] + distinct[1:]) / 2, np.nextafter(distinct[-1], np.inf)]
     target = drop_fraction * len(frames)
-
     if compare == "previous":
         dropped = np.searchsorted(within, candidates, side="left")
         first_reaching = min(np.searchsorted(dropped, target, side="left"), len(candidates) - 1)
@@ -293,17 +292,23 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
     def n_dropped(threshold):
         return len(frames) - _keep_mask_last_kept(frames, lengths, threshold, neighbour).sum()
 
+    return _learn_last_kept_threshold(n_dropped, candidates, target, len(frames) - len(lengths))
+
+
+def _learn_last_kept_threshold(n_dropped, candidates, target, droppable):
+    """Under "last_kept": a bisection over the candidates brackets the ``target`` count (the
+    candidates extended above the largest neighbour distance only if needed), and a
+    bisection on the threshold itself then closes in on the smallest count that reaches it.
+
+    ``n_dropped(threshold)`` counts the frames a threshold drops, monotone in it;
+    ``droppable`` is the most that any threshold drops (every frame but the first of each
+    case).
+    """
     low, high = 0, len(candidates) - 1
-    if n_dropped(candidates[high]) < target:
-        # Thresholds above every neighbour distance can still drop frames that are far from
-        # their neighbour but near the last kept frame: double until the target is reached.
-        # (Large thresholds make long runs of pending frames, so they are tried only here.)
-        top, dropped = candidates[high], n_dropped(candidates[high])
-        for _ in range(64):
-            if dropped >= target or dropped == len(frames) - len(lengths):
-                break
-            top = 2 * max(top, np.finfo(float).tiny)
-            dropped = n_dropped(top)
+    if (dropped := n_dropped(candidates[high])) < target:
+        top, dropped = _double_until_target(
+            n_dropped, candidates[high], dropped, target, droppable
+        )
         if dropped < target:
             return float(top)
         candidates = np.r_[candidates, top]
@@ -314,10 +319,31 @@ def _learn_threshold(frames, lengths, neighbour, drop_fraction, compare):
             high = middle
         else:
             low = middle
-    low, high = candidates[low], candidates[high]
+    return _smallest_count_reaching(n_dropped, candidates[low], candidates[high], target)
+
+
+def _double_until_target(n_dropped, top, dropped, target, droppable):
+    """Thresholds above every neighbour distance can still drop frames that are far from
+    their neighbour but near the last kept frame: double ``top`` until the target is
+    reached, or nothing more can drop; ``dropped`` is ``n_dropped(top)``. Returns the last
+    threshold tried and its count. (Large thresholds make long runs of pending frames, so
+    they are tried only here.)"""
+    for _ in range(64):
+        if dropped >= target or dropped == droppable:
+            break
+        top = 2 * max(top, np.finfo(float).tiny)
+        dropped = n_dropped(top)
+    return top, dropped
+
+
+def _smallest_count_reaching(n_dropped, low, high, target):
+    """Bisect the threshold between ``low`` (short of ``target``) and ``high`` (reaching
+    it) for the smallest drop count that reaches the target.
+
+    The answer moves down only for a smaller count: a lower threshold that drops as many
+    frames (exact repeats, all at distance 0) would only give up the candidate's margin.
+    """
     dropped_low, dropped_high = n_dropped(low), n_dropped(high)
-    # The answer moves down only for a smaller count: a lower threshold that drops as many
-    # frames (exact repeats, all at distance 0) would only give up the candidate's margin.
     best, dropped_best = high, dropped_high
     for _ in range(60):  # float bisection: at most ~60 halvings separate two doubles
         middle = (low + high) / 2
