@@ -2,7 +2,8 @@
 # The GPU checks of one short run on a CUDA machine, outputs in $OUT (or ./gpu_check):
 # what the machine has, the GPU and Triton tests, bench_softdtw, bench_inference and
 # bench_training with --device cuda (each step and each configuration within a time limit,
-# so that every table comes out), and a profile of one training epoch.
+# so that every table comes out), and a profile of one training epoch. It exits with 1 when
+# any step failed or ran out of time (each step's status is in the log: "=== NAME: exit N").
 #
 # The machine's own torch, Triton, numpy and numba are used as they are (never replaced);
 # packages it lacks travel as wheels in .whl/ (pip download ... -d .whl skorch PyWavelets
@@ -14,13 +15,16 @@ OUT=${OUT:-gpu_check}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 log="$OUT/log.txt"
+failed=0
 
 step() {  # step SECONDS NAME COMMAND...: one step, its output in the log, never fatal
     local seconds=$1 name=$2
     shift 2
     echo "=== $name ($(date +%T), at most ${seconds} s)" | tee -a "$log"
     timeout "$seconds" "$@" 2>&1 | tee -a "$log"
-    echo "=== $name: exit ${PIPESTATUS[0]}" | tee -a "$log"
+    local status=${PIPESTATUS[0]}
+    echo "=== $name: exit $status" | tee -a "$log"
+    [ "$status" -eq 0 ] || failed=1
 }
 
 if ls .whl/*.whl >/dev/null 2>&1; then
@@ -35,6 +39,7 @@ print(sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__ver
 print(torch.cuda.get_device_name(), torch.cuda.get_device_properties(0).total_memory // 2**30, 'GiB')"
 step 50 tests_gpu python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_softdtw.py \
     tests/test_softdtw_triton.py tests/test_data_device.py tests/test_microts_classifier.py
+step 60 tests_triton python3 -m pytest -q -p no:cacheprovider tests/test_softdtw_triton.py
 step 40 tests_inference python3 -m pytest -q -p no:cacheprovider tests/test_microts_inference.py
 step 150 bench_training python3 benchmarks/bench_training.py --device cuda --epochs 2 \
     --time-limit 30 --output "$OUT/bench_training_cuda.txt"
@@ -44,3 +49,4 @@ step 90 bench_softdtw python3 benchmarks/bench_softdtw.py --device cuda --repeat
     --time-limit 4 --output "$OUT/bench_softdtw_cuda.txt"
 step 40 profile python3 benchmarks/profile_epoch.py --device cuda \
     --output "$OUT/profile_epoch_cuda.txt"
+exit $failed
