@@ -117,6 +117,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         voices that err together (the frame-wise ones share ``y_attn``) cannot outvote a
         better one; without validation cases, the majority. Read at prediction time:
         ``set_params(vote_weights="equal")`` after ``fit`` switches without retraining.
+        The pool is learned only in ``fit``: a model fitted with ``"equal"`` or a dict and
+        then set to ``"auto"`` votes by the majority (``vote_pooling_`` says which).
 """
         + TRAINING_PARAMETERS_DOC.format(
             lr="1e-3",
