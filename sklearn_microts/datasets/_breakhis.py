@@ -12,6 +12,7 @@ import fnmatch
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -120,6 +121,40 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
     if subset is not None and (fold is None or subset not in ("train", "test")):
         raise ValueError("subset must be 'train' or 'test', and needs a fold.")
 
+    images = _find_images(root, magnification)
+    groups = _fold_groups(root, fold, images) if fold is not None else {}
+    cases = _cases(images, groups)
+    if subset is not None:
+        cases = [case for case in cases if case.group == subset]
+    return Bunch(
+        data=[[str(image.path) for image in case.images] for case in cases],
+        target=np.array([case.tumor if label == "binary" else case.subtype for case in cases]),
+        patient=np.array([case.patient for case in cases]),
+        magnification=np.array([case.magnification for case in cases]),
+        subtype=np.array([case.subtype for case in cases]),
+        group=np.array([case.group for case in cases]) if fold is not None else None,
+        numbers=[np.array([image.number for image in case.images]) for case in cases],
+        DESCR=__doc__,
+    )
+
+
+class _Image(NamedTuple):
+    path: Path
+    number: int
+
+
+class _Case(NamedTuple):
+    patient: str
+    magnification: int
+    subtype: str
+    tumor: str
+    images: list  # of _Image, by running number
+    group: str | None  # "train" or "test" in the fold list, or None without one
+
+
+def _find_images(root, magnification):
+    """``{file name: (path, parsed name)}`` of the BreakHis images below ``root`` at
+    ``magnification`` (None: all)."""
     images = {}
     for path in _find_files(root, "SOB_*.png"):
         fields = parse_breakhis_name(path.name)
@@ -135,38 +170,35 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
         images.setdefault(path.name, (path, fields))
     if not images:
         raise ValueError(f"No BreakHis image at magnification {magnification} under {root}.")
-    groups = _fold_groups(root, fold, images) if fold is not None else {}
+    return images
 
-    cases = {}
+
+def _cases(images, groups):
+    """The images grouped into cases (patient, magnification, subtype), in key order; each
+    case's images by running number, and its one group of ``groups`` (file name to group)."""
+    by_key = {}
     for name, (path, fields) in images.items():
         key = (fields["patient"], fields["magnification"], fields["subtype"])
-        cases.setdefault(key, []).append((fields["number"], path, fields, groups.get(name)))
-    keys = sorted(cases)
-    records = []
-    for key in keys:
-        frames = sorted(cases[key], key=lambda frame: frame[0])
-        case_groups = {frame[3] for frame in frames}
+        by_key.setdefault(key, []).append((name, path, fields))
+    cases = []
+    for (patient, magnification, subtype), members in sorted(by_key.items()):
+        case_groups = {groups.get(name) for name, _, _ in members}
         if len(case_groups) > 1:
             raise ValueError(
-                f"Patient {key[0]} ({key[2]}) at {key[1]}X is in both train and test."
+                f"Patient {patient} ({subtype}) at {magnification}X is in both train and test."
             )
-        records.append((key, frames, case_groups.pop()))
-    if subset is not None:
-        records = [record for record in records if record[2] == subset]
-
-    def column(getter):
-        return np.array([getter(record) for record in records])
-
-    return Bunch(
-        data=[[str(frame[1]) for frame in frames] for _, frames, _ in records],
-        target=column(lambda r: r[1][0][2]["tumor" if label == "binary" else "subtype"]),
-        patient=column(lambda r: r[0][0]),
-        magnification=column(lambda r: r[0][1]),
-        subtype=column(lambda r: r[1][0][2]["subtype"]),
-        group=column(lambda r: r[2]) if fold is not None else None,
-        numbers=[np.array([frame[0] for frame in frames]) for _, frames, _ in records],
-        DESCR=__doc__,
-    )
+        members.sort(key=lambda member: member[2]["number"])
+        cases.append(
+            _Case(
+                patient=patient,
+                magnification=magnification,
+                subtype=subtype,
+                tumor=members[0][2]["tumor"],
+                images=[_Image(path, fields["number"]) for _, path, fields in members],
+                group=case_groups.pop(),
+            )
+        )
+    return cases
 
 
 def _find_files(root, pattern):
