@@ -360,36 +360,7 @@ class BaseSequenceClassifier(
 
     def _build_net(self, n_features, labels, seed):
         n_classes = len(self.classes_)
-        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
-        callbacks += [
-            (f"train_{term}", PassthroughScoring(f"train_{term}", on_train=True))
-            for term in self._loss_terms
-        ]
-        # Clones: fit leaves the parameter as given (and the estimator clonable).
-        callbacks += [
-            (name, clone(callback, safe=False)) for name, callback in self.callbacks or ()
-        ]
-        train_split = None
-        share = self._validation_share(len(labels))
-        if share > 0:
-            # Rounded as scikit-learn's splitters round them.
-            n_valid = math.ceil(share * len(labels))
-            n_train = math.floor((1 - share) * len(labels))
-            if n_train == 0:
-                raise ValueError(
-                    f"validation_fraction={self.validation_fraction} holds out all "
-                    f"{len(labels)} training cases: none is left to train on."
-                )
-            counts = np.bincount(labels)
-            stratified = counts.min() >= 2 and min(n_valid, n_train) >= len(counts)
-            train_split = ValidSplit(share, stratified, random_state=seed)
-            callbacks += [
-                (f"valid_{term}", PassthroughScoring(f"valid_{term}")) for term in self._loss_terms
-            ]
-            if self.patience is not None:
-                callbacks.append(
-                    ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
-                )
+        train_split = self._validation_split(labels, seed)
         accelerated = {} if self.accelerator is None else {"accelerator": self.accelerator}
         return (SequenceNet if self.accelerator is None else AcceleratedSequenceNet)(
             module=self._module_class,
@@ -406,7 +377,7 @@ class BaseSequenceClassifier(
             # prediction would change the caller's random state.
             iterator_valid__generator=torch.Generator(),
             train_split=train_split,
-            callbacks=callbacks,
+            callbacks=self._callbacks(validating=train_split is not None),
             device=self.device_,
             verbose=int(self.verbose),
             **accelerated,
@@ -416,6 +387,46 @@ class BaseSequenceClassifier(
                 for k, v in self._criterion_params(n_classes, self._class_weights(labels)).items()
             },
         )
+
+    def _validation_split(self, labels, seed):
+        """skorch's split holding out ``validation_fraction`` of the training cases
+        (stratified where every class can be in both parts), or None."""
+        share = self._validation_share(len(labels))
+        if share == 0:
+            return None
+        # Rounded as scikit-learn's splitters round them.
+        n_valid = math.ceil(share * len(labels))
+        n_train = math.floor((1 - share) * len(labels))
+        if n_train == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out all "
+                f"{len(labels)} training cases: none is left to train on."
+            )
+        counts = np.bincount(labels)
+        stratified = counts.min() >= 2 and min(n_valid, n_train) >= len(counts)
+        return ValidSplit(share, stratified, random_state=seed)
+
+    def _callbacks(self, validating):
+        """The net's callbacks: the loss terms' scores (also on the validation cases, and
+        early stopping on them, when ``validating``), then clones of the user's."""
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
+        callbacks += [
+            (f"train_{term}", PassthroughScoring(f"train_{term}", on_train=True))
+            for term in self._loss_terms
+        ]
+        # Clones: fit leaves the parameter as given (and the estimator clonable).
+        callbacks += [
+            (name, clone(callback, safe=False)) for name, callback in self.callbacks or ()
+        ]
+        if validating:
+            callbacks += [
+                (f"valid_{term}", PassthroughScoring(f"valid_{term}")) for term in self._loss_terms
+            ]
+            if self.patience is not None:
+                callbacks.append(
+                    ("early_stopping", EarlyStopping(patience=self.patience, load_best=True))
+                )
+        return callbacks
 
     @with_torch_threads
     def _forward(self, X):
