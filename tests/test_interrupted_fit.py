@@ -1,6 +1,8 @@
 """A fit that does not finish leaves the estimator usable (training interrupted, which
 skorch stops cleanly) or unfitted (any exception leaving ``fit``)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -41,6 +43,17 @@ def test_training_interrupted_leaves_a_usable_estimator_and_says_so(data):
     proba = clf.predict_proba(X)
     assert np.isfinite(proba).all()
     assert clf.predict(X).shape == (len(X),)
+
+
+def test_early_stopping_ends_training_without_the_interrupt_warning(data):
+    # skorch's EarlyStopping stops by raising KeyboardInterrupt: a planned end, no warning.
+    X, y = data
+    settings = {**TINY, "max_epochs": 30, "validation_fraction": 0.25, "patience": 1}
+    clf = ABMILClassifier(**settings, lr=1e-12)  # no progress: stops after 2 epochs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(X, y)
+    assert len(clf.history_) < 30  # it did stop early
 
 
 @pytest.mark.parametrize("fitted_before", [False, True])

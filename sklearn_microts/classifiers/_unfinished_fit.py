@@ -10,19 +10,25 @@ would leave a mix of the attributes set so far, possibly from an earlier fit, th
 import functools
 import warnings
 
+from skorch.callbacks import EarlyStopping
+
 
 class WarnOnInterrupt:
     """skorch net mixin: warn when a ``KeyboardInterrupt`` ends training early.
 
     skorch's ``partial_fit`` catches the interrupt and finishes as after the last epoch
     (``on_train_end`` runs: early stopping restores its best weights); without the warning
-    a model trained for a fraction of its epochs would pass for a finished one.
+    a model trained for a fraction of its epochs would pass for a finished one. skorch's
+    early stopping ends training by raising the same ``KeyboardInterrupt``: that end is
+    the planned one, and gives no warning.
     """
 
     def fit_loop(self, *args, **kwargs):
         try:
             return super().fit_loop(*args, **kwargs)
         except KeyboardInterrupt:
+            if self._stopped_early():
+                raise
             warnings.warn(
                 f"Training was interrupted (KeyboardInterrupt) during epoch "
                 f"{len(self.history)} of {self.max_epochs}. The estimator is fitted "
@@ -31,6 +37,12 @@ class WarnOnInterrupt:
                 stacklevel=2,
             )
             raise
+
+    def _stopped_early(self):
+        return any(
+            isinstance(callback, EarlyStopping) and callback.misses_ == callback.patience
+            for _, callback in self.callbacks_
+        )
 
 
 def unfitted_on_error(fit):
