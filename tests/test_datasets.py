@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_microts.datasets import make_microscopy_sequences
+from sklearn_microts.datasets import make_microscopy_sequences, make_periodic_sequences
 from sklearn_microts.utils._onset import SIGNAL_ONSET
 
 
@@ -77,15 +77,33 @@ def test_weights():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_cases": 0}, "n_cases == 0, must be >= 1"),
-        ({"n_classes": 1}, "n_classes == 1, must be >= 2"),
-        ({"min_length": 5, "max_length": 4}, "max_length == 4, must be >= 5"),
-        ({"jump_probability": 1.5}, "jump_probability == 1.5, must be <= 1"),
+        ({"n_cases": 0}, "'n_cases' parameter .* range \\[1, inf\\). Got 0"),
+        ({"n_classes": 1}, "'n_classes' parameter .* range \\[2, inf\\). Got 1"),
+        (
+            {"min_length": 5, "max_length": 4},
+            r"max_length must be at least min_length \(5\), got 4",
+        ),
+        ({"jump_probability": 1.5}, "'jump_probability' parameter .* Got 1.5"),
         ({"jump_probability": 0.6, "duplicate_probability": 0.6}, "must not exceed 1"),
-        ({"noise": np.nan}, "noise must be a finite number"),
+        ({"noise": np.nan}, "'noise' parameter .* Got nan"),
         ({"weights": [1.0]}, "weights must be 2 non-negative"),
     ],
 )
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         make_microscopy_sequences(**params)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_classes": 1}, "'n_classes' parameter of make_periodic_sequences"),
+        ({"max_period": 5}, r"max_period must be at least min_period \(10\)"),
+        ({"min_length": 50, "max_length": 40}, "max_length must be at least min_length"),
+        ({"noise": np.inf}, "'noise' parameter of make_periodic_sequences"),
+        ({"n_harmonics": True}, "'n_harmonics' parameter of make_periodic_sequences"),
+    ],
+)
+def test_bad_periodic_parameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        make_periodic_sequences(**params)

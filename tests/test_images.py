@@ -112,8 +112,12 @@ def test_load_breakhis_reports_problems(breakhis):
         load_breakhis(breakhis)
     with pytest.raises(ValueError, match="subset"):
         load_breakhis(breakhis, subset="test")
-    with pytest.raises(ValueError, match="fold must be 1 to 5"):
+    with pytest.raises(ValueError, match="'fold' parameter of load_breakhis"):
         load_breakhis(breakhis, fold=6)
+    with pytest.raises(ValueError, match="'magnification' parameter of load_breakhis"):
+        load_breakhis(breakhis, magnification=300)
+    with pytest.raises(ValueError, match="'label' parameter of load_breakhis"):
+        load_breakhis(breakhis, label="grade")
 
 
 def _patient_folder(root, patient):
@@ -214,7 +218,7 @@ def test_feature_extractor_errors_name_the_file(tmp_path):
         extractor.transform([[tmp_path / "missing.png"]])
     with pytest.raises(ValueError, match="case 0 has no images"):
         extractor.transform([[]])
-    with pytest.raises(ValueError, match="backbone must be one of"):
+    with pytest.raises(ValueError, match="'backbone' parameter of ImageFeatureExtractor"):
         ImageFeatureExtractor(backbone="resnet").fit()
     with pytest.raises(ValueError, match="cache needs a named backbone"):
         ImageFeatureExtractor(backbone=_tiny_backbone(), cache=tmp_path).fit()

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 from scipy.sparse import csr_array
 
+from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.utils import check_sequences
-from sklearn_microts.utils._validation import FLOAT32_MAX, check_frames, check_real_param
+from sklearn_microts.utils._validation import FLOAT32_MAX, check_frames
 
 
 @pytest.fixture
@@ -154,10 +155,7 @@ def test_object_that_is_not_a_number():
         check_sequences(X)
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [(np.nan, "finite"), (np.inf, "finite"), (-1.0, ">= 0"), ("x", "instance of float")],
-)
-def test_check_real_param(value, message):
-    with pytest.raises((ValueError, TypeError), match=message):
-        check_real_param(value, "tau", min_val=0)
+@pytest.mark.parametrize("value", [np.nan, np.inf, -1.0, "x", True])
+def test_a_finite_non_negative_parameter_refuses_nan_infinity_negatives_and_non_numbers(value):
+    with pytest.raises((ValueError, TypeError), match="'noise' parameter of make_microscopy"):
+        make_microscopy_sequences(noise=value)

@@ -9,6 +9,7 @@ only; cite Spanhol et al., IEEE TBME 2016.
 """
 
 import fnmatch
+import numbers
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Options, StrOptions, validate_params
 
 SUBTYPES = {
     "A": "adenosis",
@@ -59,6 +61,16 @@ def parse_breakhis_name(name):
     }
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "magnification": [Options(numbers.Integral, set(MAGNIFICATIONS)), None],
+        "fold": [Options(numbers.Integral, {1, 2, 3, 4, 5}), None],
+        "subset": [StrOptions({"train", "test"}), None],
+        "label": [StrOptions({"binary", "subtype"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="binary"):
     """Load BreakHis as cases of image paths: one case per patient, magnification and subtype.
 
@@ -112,14 +124,8 @@ def load_breakhis(root, *, magnification=200, fold=None, subset=None, label="bin
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"BreakHis root {str(root)!r} is not a folder.")
-    if magnification is not None and magnification not in MAGNIFICATIONS:
-        raise ValueError(f"magnification must be one of {MAGNIFICATIONS} or None.")
-    if label not in ("binary", "subtype"):
-        raise ValueError(f"label must be 'binary' or 'subtype', got {label!r}.")
-    if fold is not None and fold not in (1, 2, 3, 4, 5):
-        raise ValueError(f"fold must be 1 to 5, got {fold!r}.")
-    if subset is not None and (fold is None or subset not in ("train", "test")):
-        raise ValueError("subset must be 'train' or 'test', and needs a fold.")
+    if subset is not None and fold is None:
+        raise ValueError(f"subset={subset!r} needs a fold: the groups come from its list.")
 
     images = _find_images(root, magnification)
     groups = _fold_groups(root, fold, images) if fold is not None else {}

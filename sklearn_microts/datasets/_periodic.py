@@ -2,10 +2,25 @@
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import validate_params
 
-from ..utils._validation import check_int_param, check_real_param
+from ..utils._validation import AT_LEAST_TWO, FINITE_NON_NEGATIVE, POSITIVE_INT, check_at_least
 
 
+@validate_params(
+    {
+        "n_cases": [POSITIVE_INT],
+        "n_classes": [AT_LEAST_TWO],
+        "min_length": [POSITIVE_INT],
+        "max_length": [POSITIVE_INT],
+        "n_harmonics": [POSITIVE_INT],
+        "min_period": [AT_LEAST_TWO],
+        "max_period": [AT_LEAST_TWO],
+        "noise": [FINITE_NON_NEGATIVE],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_periodic_sequences(
     n_cases=100,
     *,
@@ -60,14 +75,8 @@ def make_periodic_sequences(
     >>> len(X), X[0].shape[1], sorted(set(y.tolist()))
     (4, 1, [0, 1, 2])
     """
-    check_int_param(n_cases, "n_cases")
-    check_int_param(n_classes, "n_classes", minimum=2)
-    check_int_param(min_length, "min_length")
-    check_int_param(max_length, "max_length", minimum=min_length)
-    check_int_param(n_harmonics, "n_harmonics")
-    check_int_param(min_period, "min_period", minimum=2)
-    check_int_param(max_period, "max_period", minimum=min_period)
-    check_real_param(noise, "noise", min_val=0)
+    check_at_least(max_length, "max_length", min_length, "min_length")
+    check_at_least(max_period, "max_period", min_period, "min_period")
     rng = check_random_state(random_state)
     periods = rng.randint(min_period, max_period + 1, size=n_classes)
     amplitudes = rng.standard_normal((n_classes, n_harmonics))

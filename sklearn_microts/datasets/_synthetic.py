@@ -2,11 +2,37 @@
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import validate_params
 
 from ..utils._onset import SIGNAL_ONSET
-from ..utils._validation import check_int_param, check_real_param
+from ..utils._validation import (
+    AT_LEAST_TWO,
+    FINITE_NON_NEGATIVE,
+    POSITIVE_INT,
+    PROBABILITY,
+    check_at_least,
+)
 
 
+@validate_params(
+    {
+        "n_cases": [POSITIVE_INT],
+        "n_features": [POSITIVE_INT],
+        "n_classes": [AT_LEAST_TWO],
+        "min_length": [POSITIVE_INT],
+        "max_length": [POSITIVE_INT],
+        "jump_probability": [PROBABILITY],
+        "duplicate_probability": [PROBABILITY],
+        "signal_probability": [PROBABILITY],
+        "class_sep": [FINITE_NON_NEGATIVE],
+        "noise": [FINITE_NON_NEGATIVE],
+        "duplicate_noise": [FINITE_NON_NEGATIVE],
+        "weights": ["array-like", None],
+        "return_frame_signal": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_microscopy_sequences(
     n_cases=100,
     n_features=32,
@@ -85,24 +111,14 @@ def make_microscopy_sequences(
     >>> len(X), X[0].shape[1], y.tolist()
     (4, 8, [0, 1, 1, 0])
     """
-    check_int_param(n_cases, "n_cases")
-    check_int_param(n_features, "n_features")
-    check_int_param(n_classes, "n_classes", minimum=2)
-    check_int_param(min_length, "min_length")
-    check_int_param(max_length, "max_length", minimum=min_length)
-    probabilities = {
-        name: check_real_param(value, name, min_val=0, max_val=1)
-        for name, value in [
-            ("jump_probability", jump_probability),
-            ("duplicate_probability", duplicate_probability),
-            ("signal_probability", signal_probability),
-        ]
-    }
+    check_at_least(max_length, "max_length", min_length, "min_length")
     if jump_probability + duplicate_probability > 1:
         raise ValueError("jump_probability + duplicate_probability must not exceed 1.")
-    check_real_param(class_sep, "class_sep", min_val=0)
-    check_real_param(noise, "noise", min_val=0)
-    check_real_param(duplicate_noise, "duplicate_noise", min_val=0)
+    probabilities = {
+        "jump_probability": jump_probability,
+        "duplicate_probability": duplicate_probability,
+        "signal_probability": signal_probability,
+    }
     rng = check_random_state(random_state)
     y = _draw_labels(n_cases, n_classes, weights, rng)
 

@@ -2,20 +2,24 @@
 
 import copy
 import hashlib
+import os
 import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from joblib import Memory
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._device import resolve_device
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
-from ..utils._validation import check_int_param, check_option
+from ..utils._validation import POSITIVE_INT
 
 # ImageNet statistics: the backbones were trained with them, and they are stain-agnostic.
 _MEAN = torch.tensor([0.485, 0.456, 0.406])
@@ -96,6 +100,17 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
     [(2, 4), (1, 4)]
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "backbone": [StrOptions(set(BACKBONES)), callable],
+        "image_size": [POSITIVE_INT, None],
+        "orientations": [StrOptions(set(ORIENTATIONS))],
+        "stain": [StrOptions({"macenko"}), None],
+        "batch_size": [POSITIVE_INT],
+        "device": [str, torch.device],
+        "cache": [str, os.PathLike, Memory, None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         *,
@@ -117,6 +132,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         self.cache = cache
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Load the backbone; nothing is learned from ``X``.
 
@@ -132,27 +148,12 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         self : ImageFeatureExtractor
             The fitted transformer.
         """
-        check_int_param(self.batch_size, "batch_size")
-        check_option(self.orientations, "orientations", set(ORIENTATIONS))
-        if self.stain is not None:
-            check_option(self.stain, "stain", {"macenko"})
-        if isinstance(self.backbone, str):
-            if self.backbone not in BACKBONES:
-                raise ValueError(
-                    f"backbone must be one of {sorted(BACKBONES)} or a module/callable, "
-                    f"got {self.backbone!r}."
-                )
-        elif not callable(self.backbone):
-            raise TypeError(f"backbone must be a name or a callable, got {self.backbone!r}.")
-        elif self.cache is not None:
-            raise ValueError("cache needs a named backbone: a module has no stable cache key.")
-        elif self.image_size is None:
-            raise ValueError("image_size must be given for a backbone of your own.")
-        if self.image_size is None:
-            self.image_size_ = BACKBONES[self.backbone]
-        else:
-            check_int_param(self.image_size, "image_size")
-            self.image_size_ = self.image_size
+        if not isinstance(self.backbone, str):  # a module or callable of the user's
+            if self.cache is not None:
+                raise ValueError("cache needs a named backbone: a module has no stable cache key.")
+            if self.image_size is None:
+                raise ValueError("image_size must be given for a backbone of your own.")
+        self.image_size_ = BACKBONES[self.backbone] if self.image_size is None else self.image_size
         if self.stain == "macenko":
             _macenko_normalizer()  # fail now, not after the first batch, if it is missing
         self.device_ = resolve_device(self.device)

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_scalar, column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._ragged import case_starts, split_frames
 
@@ -36,6 +36,9 @@ class NumberInterval(Interval):
 # The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
 POSITIVE_INT = NumberInterval(numbers.Integral, 1, None, closed="left")
 NON_NEGATIVE = NumberInterval(numbers.Real, 0, None, closed="left")
+FINITE_NON_NEGATIVE = NumberInterval(numbers.Real, 0, np.finfo(np.float64).max, closed="both")
+AT_LEAST_TWO = NumberInterval(numbers.Integral, 2, None, closed="left")  # classes, a period
+PROBABILITY = NumberInterval(numbers.Real, 0, 1, closed="both")
 SHARE = NumberInterval(numbers.Real, 0, 1, closed="left")  # a probability of dropping, a fraction
 # Rates and weights that torch turns into float32 (a learning rate, a loss weight): a larger
 # value overflows there, deep inside training, so it is refused here.
@@ -186,39 +189,11 @@ def _label_kind(label):
     return "strings" if isinstance(label, str) else type(label).__name__
 
 
-def check_real_param(value, name, *, min_val=None, max_val=None, include_boundaries="both"):
-    """Check a real-valued hyper-parameter: a finite number within bounds.
-
-    :func:`sklearn.utils.validation.check_scalar` does the type and range checks; NaN has to
-    be caught here because it passes every comparison.
-    """
-    check_scalar(
-        value,
-        name,
-        numbers.Real,
-        min_val=min_val,
-        max_val=max_val,
-        include_boundaries=include_boundaries,
-    )
-    if isinstance(value, bool) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return float(value)
-
-
-def check_int_param(value, name, minimum=1):
-    """Check an integer hyper-parameter: scikit-learn's checks, and booleans refused (numpy
-    and torch refuse ``True`` as a count, deep inside)."""
-    if isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    check_scalar(value, name, numbers.Integral, min_val=minimum)
-    return int(value)
-
-
-def check_option(value, name, options):
-    """Check that a string hyper-parameter is one of ``options``."""
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
-    return value
+def check_at_least(value, name, bound, bound_name):
+    """Refuse ``value`` below another parameter's value (a relation that ``validate_params``
+    and ``_parameter_constraints``, which check each parameter alone, cannot state)."""
+    if value < bound:
+        raise ValueError(f"{name} must be at least {bound_name} ({bound}), got {value}.")
 
 
 def _as_case_list(X, input_name):
