@@ -10,13 +10,14 @@ from ._autograd import SoftDTW, SoftDTWFromCost
 from ._engines import get_engine, resolve_engine
 from ._validation import (
     check_float_tensor,
-    check_gamma,
     check_lengths,
     check_pair,
     valid_cells,
+    validate_scalars,
 )
 
 
+@validate_scalars
 def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW between batches of sequences, with the squared Euclidean cost.
 
@@ -55,13 +56,14 @@ def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     tensor([0.9931], dtype=torch.float64)
     """
     pair = check_pair(x, y, x_lengths, y_lengths)
-    gamma = check_gamma(gamma)
+    gamma = float(gamma)  # numba and Triton compile one kernel per argument type
     engine = resolve_engine(engine, pair.x.device)
     return SoftDTW.apply(
         pair.x, pair.y, pair.x_lengths, pair.y_lengths, gamma, get_engine(engine)
     ).to(pair.dtype)
 
 
+@validate_scalars
 def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW from a given cost matrix per pair, differentiable in the cost.
 
@@ -81,7 +83,7 @@ def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engin
     cost = check_float_tensor(cost, "cost", ndim=3)
     x_lengths = check_lengths(x_lengths, "x_lengths", cost.shape[0], cost.shape[1], cost.device)
     y_lengths = check_lengths(y_lengths, "y_lengths", cost.shape[0], cost.shape[2], cost.device)
-    gamma = check_gamma(gamma)
+    gamma = float(gamma)  # numba and Triton compile one kernel per argument type
     engine = resolve_engine(engine, cost.device)
     valid = valid_cells(x_lengths, y_lengths, cost.shape[1], cost.shape[2])
     cost64 = torch.where(valid, cost.to(torch.float64), 0.0)  # NaN past the lengths: no harm
@@ -90,6 +92,7 @@ def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engin
     )
 
 
+@validate_scalars
 def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW divergence (Blondel et al., 2021): ``SDTW(x, y) - (SDTW(x, x) + SDTW(y, y)) / 2``.
 
@@ -105,7 +108,7 @@ def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
     tensor(True)
     """
     pair = check_pair(x, y, x_lengths, y_lengths)
-    gamma = check_gamma(gamma)
+    gamma = float(gamma)  # numba and Triton compile one kernel per argument type
     engine = resolve_engine(engine, pair.x.device)
 
     def value(a, b, a_lengths, b_lengths):
@@ -118,6 +121,7 @@ def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
     return divergence.to(pair.dtype)
 
 
+@validate_scalars
 def dtw(x, y, *, x_lengths=None, y_lengths=None, engine="auto"):
     """Dynamic time warping (gamma = 0) between batches of sequences, squared Euclidean cost.
 

@@ -12,8 +12,8 @@ from ._engines import get_engine, resolve_engine
 from ._validation import (
     check_compatible,
     check_float_tensor,
-    check_gamma,
     check_lengths,
+    validate_scalars,
     zero_padding,
 )
 
@@ -22,6 +22,7 @@ from ._validation import (
 MAX_CHUNK_CELLS = 2**24
 
 
+@validate_scalars
 def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
     """DTW between every sequence of ``x`` and every sequence of ``y``, squared Euclidean cost.
 
@@ -61,6 +62,7 @@ def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
     return _cdist(sets, get_engine(resolve_engine(engine, sets.x.device)).dtw)
 
 
+@validate_scalars
 def cdist_soft_dtw(x, y=None, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW between every sequence of ``x`` and every sequence of ``y``.
 
@@ -82,7 +84,7 @@ def cdist_soft_dtw(x, y=None, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
     tensor([[0.9931]], dtype=torch.float64)
     """
     sets = _check_sets(x, y, x_lengths, y_lengths)
-    gamma = check_gamma(gamma)
+    gamma = float(gamma)  # numba and Triton compile one kernel per argument type
     engine = get_engine(resolve_engine(engine, sets.x.device))
 
     def soft_dtw_values(*pairs):

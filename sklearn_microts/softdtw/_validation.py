@@ -1,9 +1,14 @@
 """Checks of the inputs of the public functions, and their float64, padding-free form."""
 
+import inspect
 import numbers
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils._validation import NumberInterval
+from ._engines import ENGINES
 
 
 class Pair:
@@ -104,10 +109,16 @@ def check_lengths(lengths, name, batch, maximum, device):
     return lengths
 
 
-def check_gamma(gamma):
-    """``gamma`` as a float, finite and > 0."""
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a real number, got {type(gamma).__name__}.")
-    if not np.isfinite(gamma) or gamma <= 0:
-        raise ValueError(f"gamma must be a finite number > 0, got {gamma!r}.")
-    return float(gamma)
+# The scalar parameters of the public functions; the tensors and their lengths are checked
+# by the functions above, which relate their shapes.
+SCALAR_CONSTRAINTS = {
+    "gamma": [NumberInterval(numbers.Real, 0, np.finfo(np.float64).max, closed="right")],
+    "engine": [StrOptions(set(ENGINES))],
+}
+
+
+def validate_scalars(function):
+    """``validate_params`` over the scalar parameters that ``function`` takes."""
+    names = inspect.signature(function).parameters
+    constraints = {name: SCALAR_CONSTRAINTS[name] for name in names if name in SCALAR_CONSTRAINTS}
+    return validate_params(constraints, prefer_skip_nested_validation=True)(function)
