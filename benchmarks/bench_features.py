@@ -43,7 +43,7 @@ def main():
     extractor.transform([frames[: args.batch_size]])  # warm-up
 
     batches = [
-        extractor.preprocess(frames[i : i + args.batch_size])
+        extractor._preprocess(frames[i : i + args.batch_size])
         for i in range(0, len(frames), args.batch_size)
     ]
     # Alternate the two, and keep medians: this machine's speed drifts between runs.
@@ -54,7 +54,7 @@ def main():
         end_to_end.append(time.perf_counter() - start)
         start = time.perf_counter()
         for batch in batches:
-            extractor.forward(batch)
+            extractor._features(batch)
         bare.append(time.perf_counter() - start)
     end_to_end, bare = float(np.median(end_to_end)), float(np.median(bare))
 

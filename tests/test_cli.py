@@ -117,7 +117,7 @@ def test_features_resume_from_the_cache(lab, capsys, monkeypatch):
     def no_network(self, batch):
         raise AssertionError("the network ran although the cache holds every batch")
 
-    monkeypatch.setattr(ImageFeatureExtractor, "forward", no_network)
+    monkeypatch.setattr(ImageFeatureExtractor, "_features", no_network)
     out = lab["tmp"] / "again.csv"
     status, _, err = _run(capsys, "features", lab["root"], "--out", out, *lab["common"])
     assert status == 0, err

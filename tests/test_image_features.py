@@ -175,11 +175,11 @@ def test_an_interrupted_cached_transform_resumes_from_its_finished_batches(tmp_p
         return batch.mean(dim=(2, 3)).numpy()  # stands for the network: cheap, exact
 
     extractor = ImageFeatureExtractor(cache=tmp_path / "cache", batch_size=2).fit()
-    monkeypatch.setattr(ImageFeatureExtractor, "forward", lambda s, b: forward(s, b, fail_at=3))
+    monkeypatch.setattr(ImageFeatureExtractor, "_features", lambda s, b: forward(s, b, fail_at=3))
     with pytest.raises(KeyboardInterrupt):
         extractor.transform(images)
     calls.clear()
-    monkeypatch.setattr(ImageFeatureExtractor, "forward", forward)
+    monkeypatch.setattr(ImageFeatureExtractor, "_features", forward)
     resumed = extractor.transform(images)[0]
     assert calls == [2, 1], "the two batches finished before the interruption were redone"
     uncached = ImageFeatureExtractor(batch_size=2).fit().transform(images)[0]

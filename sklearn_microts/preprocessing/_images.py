@@ -198,14 +198,14 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         with ThreadPoolExecutor(max_workers=1) as reader:
             pending = None
             for batch in batches:
-                upcoming = reader.submit(self.preprocess, batch)
+                upcoming = reader.submit(self._preprocess, batch)
                 if pending is not None:
-                    yield self.forward(pending.result())
+                    yield self._features(pending.result())
                 pending = upcoming
             if pending is not None:
-                yield self.forward(pending.result())
+                yield self._features(pending.result())
 
-    def preprocess(self, images):
+    def _preprocess(self, images):
         """The network input of a list of images: (B, 3, image_size, image_size) float32.
 
         Images are decoded and resized one by one as uint8, then converted and normalised
@@ -217,7 +217,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div_(255.0)
         return batch.sub_(_MEAN[:, None, None]).div_(_STD[:, None, None])
 
-    def forward(self, batch):
+    def _features(self, batch):
         """The backbone's pooled features of a preprocessed batch, (B, d) float32, averaged
         over the ``orientations`` of each image."""
         batch = batch.to(self.device_)
@@ -238,7 +238,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         cached = memory.cache(_cached_features, ignore=["extract", "images"])
 
         def extract(images):
-            return self.forward(self.preprocess(images))
+            return self._features(self._preprocess(images))
 
         options = (self.backbone, self.image_size_, self.orientations, self.stain)
 
