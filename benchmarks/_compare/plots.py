@@ -1,6 +1,12 @@
-"""The figures: ``compare.png`` (scores per method) and ``ablation.png`` (Fig. 4)."""
+"""The figures: ``compare.png`` (scores per method) and ``ablation.png`` (Fig. 4).
 
-from _harness import agg_pyplot
+Drawn on :class:`matplotlib.figure.Figure` objects rather than through pyplot: no backend
+to choose, no window, and no figure left open in pyplot's registry after saving.
+"""
+
+from matplotlib.artist import setp
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .ablations import ablation_drops
 from .metrics import dataset_metrics, primary_metric
@@ -10,14 +16,10 @@ from .models import OURS
 def plot_scores(results, pos_labels, path):
     """Each dataset's primary score per method (mean, std as error bars, the value written
     beside it), the axis zoomed on the scores' range."""
-    plt = agg_pyplot()
-    from matplotlib.patches import Patch
-
     datasets = list(dict.fromkeys(results["dataset"]))
     n_methods = results["method"].nunique()
-    fig, axes = plt.subplots(
-        1, len(datasets), figsize=(6.5 * len(datasets), 0.35 * n_methods + 2), squeeze=False
-    )
+    fig = Figure(figsize=(6.5 * len(datasets), 0.35 * n_methods + 2))
+    axes = fig.subplots(1, len(datasets), squeeze=False)
     for ax, dataset in zip(axes[0], datasets, strict=True):
         metric = primary_metric(pos_labels.get(dataset))
         scores = results[results["dataset"] == dataset].groupby("method", sort=False)[metric]
@@ -49,10 +51,10 @@ def plot_scores(results, pos_labels, path):
 
 def plot_ablations(ablations, path):
     """The drop of each ablation against the full model, a zero drop marked as well."""
-    plt = agg_pyplot()
     drops = ablation_drops(ablations)
     mean, std = drops.mean(), drops.std().fillna(0.0)
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     ax.bar(mean.index, mean.values, yerr=std.values, color="tab:red", capsize=3)
     ax.plot(mean.index, mean.values, "k_", markersize=18)  # a zero drop stays visible
     for x, value in enumerate(mean.values):
@@ -67,6 +69,6 @@ def plot_ablations(ablations, path):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_ylabel("drop of the primary score vs full model (points)")
     ax.set_title("Ablations (Fig. 4): " + ", ".join(dict.fromkeys(ablations["dataset"])))
-    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    setp(ax.get_xticklabels(), rotation=20, ha="right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
