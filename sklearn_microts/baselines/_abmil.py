@@ -2,18 +2,17 @@
 
 from typing import ClassVar
 
-from ..classifiers._base import (
-    BASELINE_HISTORY,
-    TRAINING_PARAMETERS_DOC,
-    BaseCrossEntropyClassifier,
-)
+from ..classifiers._base import BASELINE_HISTORY, TRAINING_DOCS, BaseCrossEntropyClassifier
 from ..nn import ABMILModule
+from ..utils._docstring import Substitution
 from ..utils._validation import POSITIVE_INT, SHARE
 
 
+@Substitution(
+    **TRAINING_DOCS, lr="5e-4", optimizer="Adam", weight_decay="1e-4", history=BASELINE_HISTORY
+)
 class ABMILClassifier(BaseCrossEntropyClassifier):
-    __doc__ = """Gated attention MIL classifier: each case is a bag of frames (a baseline of
-    Hong et al.).
+    """Gated attention MIL classifier: each case is a bag of frames (a baseline of Hong et al.).
 
     Instance embedding ``ReLU(W x)``, gated attention pooling over the real frames (a
     masked softmax), a linear classifier to any number of classes. Frames are shuffled
@@ -27,9 +26,12 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         Attention width L.
     dropout : float, default=0.0
         Dropout after the embedding.
-""" + TRAINING_PARAMETERS_DOC.format(
-        lr="5e-4", optimizer="Adam", weight_decay="1e-4", history=BASELINE_HISTORY
-    )
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    """
 
     _module_class = ABMILModule
     _parameter_constraints: ClassVar[dict] = {

@@ -2,12 +2,9 @@
 
 from typing import ClassVar
 
-from ..classifiers._base import (
-    BASELINE_HISTORY,
-    TRAINING_PARAMETERS_DOC,
-    BaseCrossEntropyClassifier,
-)
+from ..classifiers._base import BASELINE_HISTORY, TRAINING_DOCS, BaseCrossEntropyClassifier
 from ..nn import RecurrentModule
+from ..utils._docstring import Substitution
 from ..utils._validation import POSITIVE_INT, SHARE
 
 
@@ -71,32 +68,62 @@ class _RecurrentClassifier(BaseCrossEntropyClassifier):
         return {**super()._module_params(n_features, n_classes), "kind": self._kind}
 
 
-_RECURRENT_DOC = """{name} classifier of cases: the frames in acquisition order, the last hidden
-    state classified (a baseline of Hong et al.).
-
-    Packed sequences stop the recurrence at each case's last real frame: padding never
-    changes a prediction.
-
-    Parameters
-    ----------
-    hidden_size : int, default=128
-        Width of the hidden state.
-    num_layers : int, default=1
-        Stacked recurrent layers.
-    bidirectional : bool, default=False
-        Also read the frames backwards.
-    dropout : float, default=0.0
-        Dropout between stacked layers.
-""" + TRAINING_PARAMETERS_DOC.format(
-    lr="1e-3", optimizer="Adam", weight_decay="0.0", history=BASELINE_HISTORY
+# The docstring pieces of the two recurrent classifiers.
+_recurrent_docs = Substitution(
+    recurrent_description="""\
+The frames are read in acquisition order and the last hidden state is classified (a
+baseline of Hong et al.). Packed sequences stop the recurrence at each case's last real
+frame: padding never changes a prediction.""",
+    recurrent_parameters="""\
+hidden_size : int, default=128
+    Width of the hidden state.
+num_layers : int, default=1
+    Stacked recurrent layers.
+bidirectional : bool, default=False
+    Also read the frames backwards.
+dropout : float, default=0.0
+    Dropout between stacked layers.""",
+    **TRAINING_DOCS,
+    lr="1e-3",
+    optimizer="Adam",
+    weight_decay="0.0",
+    history=BASELINE_HISTORY,
 )
 
 
+@_recurrent_docs
 class LSTMClassifier(_RecurrentClassifier):
-    __doc__ = _RECURRENT_DOC.format(name="LSTM")
+    """LSTM classifier of cases: an LSTM over their frames.
+
+    {recurrent_description}
+
+    Parameters
+    ----------
+    {recurrent_parameters}
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    """
+
     _kind = "lstm"
 
 
+@_recurrent_docs
 class GRUClassifier(_RecurrentClassifier):
-    __doc__ = _RECURRENT_DOC.format(name="GRU")
+    """GRU classifier of cases: a GRU over their frames.
+
+    {recurrent_description}
+
+    Parameters
+    ----------
+    {recurrent_parameters}
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    """
+
     _kind = "gru"

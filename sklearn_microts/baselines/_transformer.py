@@ -2,17 +2,17 @@
 
 from typing import ClassVar
 
-from ..classifiers._base import (
-    BASELINE_HISTORY,
-    TRAINING_PARAMETERS_DOC,
-    BaseCrossEntropyClassifier,
-)
+from ..classifiers._base import BASELINE_HISTORY, TRAINING_DOCS, BaseCrossEntropyClassifier
 from ..nn import TransformerModule
+from ..utils._docstring import Substitution
 from ..utils._validation import POSITIVE_INT, SHARE
 
 
+@Substitution(
+    **TRAINING_DOCS, lr="1e-4", optimizer="Adam", weight_decay="0.0", history=BASELINE_HISTORY
+)
 class TransformerClassifier(BaseCrossEntropyClassifier):
-    __doc__ = """Transformer encoder classifier of cases (a baseline of Hong et al.).
+    """Transformer encoder classifier of cases (a baseline of Hong et al.).
 
     Frames are embedded, given sinusoidal positional encodings (their acquisition order),
     passed through a pre-norm Transformer encoder with the padding masked out of attention,
@@ -30,9 +30,12 @@ class TransformerClassifier(BaseCrossEntropyClassifier):
         Width of the feed-forward blocks.
     dropout : float, default=0.1
         Dropout in the encoder.
-""" + TRAINING_PARAMETERS_DOC.format(
-        lr="1e-4", optimizer="Adam", weight_decay="0.0", history=BASELINE_HISTORY
-    )
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    """
 
     _module_class = TransformerModule
     _parameter_constraints: ClassVar[dict] = {

@@ -5,26 +5,25 @@ from typing import ClassVar
 import torch
 from sklearn.utils._param_validation import StrOptions
 
-from ..classifiers._base import (
-    BASELINE_HISTORY,
-    TRAINING_PARAMETERS_DOC,
-    BaseCrossEntropyClassifier,
-)
+from ..classifiers._base import BASELINE_HISTORY, TRAINING_DOCS, BaseCrossEntropyClassifier
 from ..nn import TransMILModule
+from ..utils._docstring import Substitution
 from ..utils._validation import POSITIVE_INT, SHARE
 
 
+@Substitution(
+    **TRAINING_DOCS, lr="2e-4", optimizer="RAdam", weight_decay="1e-5", history=BASELINE_HISTORY
+)
 class TransMILClassifier(BaseCrossEntropyClassifier):
-    __doc__ = """TransMIL classifier: each case is a bag of frames, correlated by a
-    Transformer with Nystrom attention and a pyramid position encoding (a baseline of
-    Hong et al.).
+    """TransMIL classifier: each case is a bag of frames (a baseline of Hong et al.).
 
-    Each bag is processed on its own real frames, so padding never changes its output.
-    Frames are shuffled within each bag during training. Defaults are Shao et al.'s, except
-    the optimiser: their Lookahead(RAdam) is not in torch, so plain RAdam is used, with
-    their learning rate and weight decay. On a CPU, 256 landmarks cost ~1.3 s per bag
-    whatever its length (Nystrom pads to the landmark count): use fewer landmarks, or
-    ``attention="exact"`` for short bags.
+    The frames of a bag are correlated by a Transformer with Nystrom attention and a
+    pyramid position encoding. Each bag is processed on its own real frames, so padding
+    never changes its output. Frames are shuffled within each bag during training. Defaults
+    are Shao et al.'s, except the optimiser: their Lookahead(RAdam) is not in torch, so
+    plain RAdam is used, with their learning rate and weight decay. On a CPU, 256 landmarks
+    cost ~1.3 s per bag whatever its length (Nystrom pads to the landmark count): use fewer
+    landmarks, or ``attention="exact"`` for short bags.
 
     Parameters
     ----------
@@ -42,9 +41,12 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         Attention dropout.
     attention : {"nystrom", "exact"}, default="nystrom"
         Nystrom approximation (``nystrom-attention`` package) or exact softmax attention.
-""" + TRAINING_PARAMETERS_DOC.format(
-        lr="2e-4", optimizer="RAdam", weight_decay="1e-5", history=BASELINE_HISTORY
-    )
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    """
 
     _module_class = TransMILModule
     _optimizer = torch.optim.RAdam

@@ -29,6 +29,7 @@ from skorch.dataset import ValidSplit
 from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_collate
 from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._threads import with_torch_threads
 from ..utils._validation import (
@@ -51,78 +52,79 @@ AUTO_VALIDATION_FRACTION, MIN_VALIDATION_CASES = 0.15, 30
 # the first step, and hand the quotient to a float32 kernel: a larger rate overflows there.
 LARGEST_LEARNING_RATE = FLOAT32_MAX * (1 - 0.9)
 
-# The training parameters and fitted attributes every neural classifier documents; each
-# class fills in its learning rate, optimizer, weight decay and what ``history_`` holds.
-TRAINING_PARAMETERS_DOC = """    max_epochs : int, default=100
-        Training epochs.
-    batch_size : int, default=16
-        Cases per batch.
-    lr : float, default={lr}
-        Learning rate of {optimizer}.
-    weight_decay : float, default={weight_decay}
-        Weight decay of the optimizer.
-    validation_fraction : float or "auto", default="auto"
-        Share of the training cases held out (stratified) to monitor ``valid_loss``.
-        ``"auto"`` holds out 15% when that makes at least 30 cases, and nothing otherwise:
-        early stopping on a handful of cases follows noise, not the model.
-    patience : int or None, default=10
-        Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
-        Needs a validation split.
-    standardize : bool, default=True
-        Centre and scale every feature with the mean and standard deviation of the training
-        frames, inside the estimator (``scaler_``), so that features of any scale train alike.
-    class_weight : dict, "balanced" or None, default="balanced"
-        Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
-        of its share of the training cases, so that a minority class (benign patients, say)
-        is not traded for accuracy on the majority; ``None`` weighs every case alike.
-    frame_dropout : float, default=0.0
-        Training augmentation: each frame of a training case is left out with this
-        probability at every epoch (at least one frame is kept), so the network cannot rely
-        on any single frame. Frames keep their order.
-    group_by_length : bool, default=False
-        Train on batches of cases of similar length (pools of 50 batches sorted by length,
-        the batches shuffled): less padding, so less time and memory per epoch when lengths
-        vary widely. Off by default: below one pool of cases (50 batches) the batches would
-        hold the same cases at every epoch, which costs accuracy on small datasets.
-    device : str, default="auto"
-        ``"auto"`` uses CUDA when available; the device used is ``device_``.
-    accelerator : accelerate.Accelerator or None, default=None
-        Train through Hugging Face accelerate (several GPUs or machines, mixed precision;
-        the ``accelerate`` extra), on the accelerator's device instead of ``device``.
-        Launched with ``accelerate launch``, every process trains on its share of each
-        epoch's batches and ends with the same model. See :ref:`scaling_out`.
-    n_threads : int or None, default=None
-        Threads torch computes with in ``fit`` and ``predict`` (restored afterwards).
-        ``None`` keeps torch's count, which follows the share of the cores of a joblib or
-        dask worker process (and :func:`threadpoolctl.threadpool_limits`); in a worker
-        thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
-        among the threads. On a machine busy with other work, ``1`` is often much faster.
-        See :ref:`scaling_out`.
-    callbacks : list of (str, skorch.callbacks.Callback) or None, default=None
-        Callbacks added to the skorch net, e.g. skorch's ``Checkpoint`` and
-        ``LoadInitState`` to save training as it goes and resume it after an interruption
-        (see :ref:`scaling_out`). Each fit uses clones; the fitted ones are in
-        ``net_.callbacks_``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the initialisation, shuffling and validation split.
-    verbose : int, default=0
-        Print a line of losses per epoch.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    net_ : skorch.NeuralNet
-        The trained network.
-    history_ : skorch.History
-        {history}
-    device_ : str
-        Device the network was trained on.
-    scaler_ : sklearn.preprocessing.StandardScaler or None
-        The frame standardisation learned in ``fit`` (``None`` with ``standardize=False``).
-    n_features_in_ : int
-        Features per frame.
-"""
+# The training parameters and fitted attributes every neural classifier documents, as
+# docstring pieces (:class:`~sklearn_microts.utils._docstring.Substitution`): each class
+# gives ``lr``, ``optimizer``, ``weight_decay`` and what ``history_`` holds.
+TRAINING_DOCS = {
+    "training_parameters": """\
+max_epochs : int, default=100
+    Training epochs.
+batch_size : int, default=16
+    Cases per batch.
+lr : float, default={lr}
+    Learning rate of {optimizer}.
+weight_decay : float, default={weight_decay}
+    Weight decay of the optimizer.
+validation_fraction : float or "auto", default="auto"
+    Share of the training cases held out (stratified) to monitor ``valid_loss``.
+    ``"auto"`` holds out 15% when that makes at least 30 cases, and nothing otherwise:
+    early stopping on a handful of cases follows noise, not the model.
+patience : int or None, default=10
+    Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
+    Needs a validation split.
+standardize : bool, default=True
+    Centre and scale every feature with the mean and standard deviation of the training
+    frames, inside the estimator (``scaler_``), so that features of any scale train alike.
+class_weight : dict, "balanced" or None, default="balanced"
+    Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
+    of its share of the training cases, so that a minority class (benign patients, say)
+    is not traded for accuracy on the majority; ``None`` weighs every case alike.
+frame_dropout : float, default=0.0
+    Training augmentation: each frame of a training case is left out with this
+    probability at every epoch (at least one frame is kept), so the network cannot rely
+    on any single frame. Frames keep their order.
+group_by_length : bool, default=False
+    Train on batches of cases of similar length (pools of 50 batches sorted by length,
+    the batches shuffled): less padding, so less time and memory per epoch when lengths
+    vary widely. Off by default: below one pool of cases (50 batches) the batches would
+    hold the same cases at every epoch, which costs accuracy on small datasets.
+device : str, default="auto"
+    ``"auto"`` uses CUDA when available; the device used is ``device_``.
+accelerator : accelerate.Accelerator or None, default=None
+    Train through Hugging Face accelerate (several GPUs or machines, mixed precision;
+    the ``accelerate`` extra), on the accelerator's device instead of ``device``.
+    Launched with ``accelerate launch``, every process trains on its share of each
+    epoch's batches and ends with the same model. See :ref:`scaling_out`.
+n_threads : int or None, default=None
+    Threads torch computes with in ``fit`` and ``predict`` (restored afterwards).
+    ``None`` keeps torch's count, which follows the share of the cores of a joblib or
+    dask worker process (and :func:`threadpoolctl.threadpool_limits`); in a worker
+    thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
+    among the threads. On a machine busy with other work, ``1`` is often much faster.
+    See :ref:`scaling_out`.
+callbacks : list of (str, skorch.callbacks.Callback) or None, default=None
+    Callbacks added to the skorch net, e.g. skorch's ``Checkpoint`` and
+    ``LoadInitState`` to save training as it goes and resume it after an interruption
+    (see :ref:`scaling_out`). Each fit uses clones; the fitted ones are in
+    ``net_.callbacks_``.
+random_state : int, RandomState instance or None, default=None
+    Seed of the initialisation, shuffling and validation split.
+verbose : int, default=0
+    Print a line of losses per epoch.""",
+    "training_attributes": """\
+classes_ : ndarray of shape (n_classes,)
+    Class labels.
+net_ : skorch.NeuralNet
+    The trained network.
+history_ : skorch.History
+    {history}
+device_ : str
+    Device the network was trained on.
+scaler_ : sklearn.preprocessing.StandardScaler or None
+    The frame standardisation learned in ``fit`` (``None`` with ``standardize=False``).
+n_features_in_ : int
+    Features per frame.""",
+}
 
 
 class SequenceNet(WarnOnInterrupt, NeuralNet):
@@ -187,15 +189,14 @@ class BaseSequenceClassifier(
     @unfitted_on_error
     @with_torch_threads
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y):
         """Train the network on cases ``X`` with one label per case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Training cases.
-        y : array-like of shape (n_cases,)
-            Case labels, of any type.
+        {X_train}
+        {y_train}
 
         Returns
         -------
@@ -229,13 +230,13 @@ class BaseSequenceClassifier(
         return self
 
     @with_torch_threads
+    @Substitution(**SEQUENCE_DOCS)
     def predict_proba(self, X):
         """Class probabilities of each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------
@@ -246,13 +247,13 @@ class BaseSequenceClassifier(
         outputs, lengths = self._forward(X)
         return check_finite_proba(self._proba_from_outputs(outputs, lengths))
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict(self, X):
         """The class of each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------

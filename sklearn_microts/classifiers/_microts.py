@@ -12,6 +12,7 @@ from ..nn import MicroTSLoss, MicroTSModule
 from ..nn._targets import target_sequences
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._validation import (
     NON_NEGATIVE_FLOAT32,
     POSITIVE_FLOAT32,
@@ -20,7 +21,7 @@ from ..utils._validation import (
     NumberInterval,
 )
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
-from ._base import TRAINING_PARAMETERS_DOC, BaseSequenceClassifier
+from ._base import TRAINING_DOCS, BaseSequenceClassifier
 from ._vote import (
     EQUAL_WEIGHTS,
     TIE_BREAKER,
@@ -36,9 +37,18 @@ STRATEGIES = (*VOTERS, "vote")
 _KNN_BLOCK_PAIRS = 2**22
 
 
+@Substitution(
+    **TRAINING_DOCS,
+    lr="1e-3",
+    optimizer="Adam",
+    weight_decay="0.0",
+    history=(
+        "Per-epoch losses: ``train_loss``, ``valid_loss`` and each term\n"
+        "(``train_dtw``, ``train_ap``, ``train_align``, ``valid_*``)."
+    ),
+)
 class MicroTSClassifier(BaseSequenceClassifier):
-    __doc__ = (
-        """Classify cases of microscope frames as time series (Hong et al., ISBI 2025).
+    """Classify cases of microscope frames as time series (Hong et al., ISBI 2025).
 
     Each case is embedded frame by frame, passed through sigmoid self-attention and
     cross-attention to its wavelet stable and rapid parts, and read by one head that gives
@@ -119,17 +129,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         ``set_params(vote_weights="equal")`` after ``fit`` switches without retraining.
         The pool is learned only in ``fit``: a model fitted with ``"equal"`` or a dict and
         then set to ``"auto"`` votes by the majority (``vote_pooling_`` says which).
-"""
-        + TRAINING_PARAMETERS_DOC.format(
-            lr="1e-3",
-            optimizer="Adam",
-            weight_decay="0.0",
-            history=(
-                "Per-epoch losses: ``train_loss``, ``valid_loss`` and each term\n"
-                "        (``train_dtw``, ``train_ap``, ``train_align``, ``valid_*``)."
-            ),
-        )
-        + """    train_frame_proba_ : ndarray of shape (n_training_frames, n_classes)
+    {training_parameters}
+
+    Attributes
+    ----------
+    {training_attributes}
+    train_frame_proba_ : ndarray of shape (n_training_frames, n_classes)
         ``y_attn`` (float32) of every frame of the training cases, the cases one after the
         other: the references of the ``"knn"`` strategy. Only with ``attention=True``.
     train_lengths_ : ndarray of shape (n_training_cases,)
@@ -146,6 +151,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         The voters' weights in that vote: their votes in a majority, their exponents in the
         log-linear pool (with ``"auto"``, learned; all zero cannot be learned: the majority
         then). Only with ``attention=True`` and ``pooling=True``.
+
     Examples
     --------
     >>> from sklearn_microts import MicroTSClassifier
@@ -155,7 +161,6 @@ class MicroTSClassifier(BaseSequenceClassifier):
     >>> clf.fit(X, y).predict(X[:3]).shape
     (3,)
     """
-    )
 
     _module_class = MicroTSModule
     _criterion_class = MicroTSLoss
@@ -383,13 +388,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     # -- inference --------------------------------------------------------------------------
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict_frame_proba(self, X):
         """Per-frame class probabilities ``y_attn`` of each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------
@@ -401,13 +406,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
         frame_proba, _, _ = self._unpad(*self._forward(X))
         return frame_proba
 
+    @Substitution(**SEQUENCE_DOCS)
     def pooling_weights(self, X):
         """Attention pooling weights of each case's frames (each case's sum to 1).
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------

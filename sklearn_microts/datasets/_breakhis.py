@@ -37,7 +37,23 @@ _NAME = re.compile(
 
 
 def parse_breakhis_name(name):
-    """The fields of a BreakHis file name, or ``ValueError`` naming the file.
+    """Parse the fields of a BreakHis file name.
+
+    Parameters
+    ----------
+    name : str
+        A BreakHis image file name, such as ``"SOB_M_DC-14-5287-200-001.png"``.
+
+    Returns
+    -------
+    fields : dict
+        ``tumor`` (``"benign"`` or ``"malignant"``), ``subtype`` (e.g.
+        ``"ductal_carcinoma"``), ``patient`` (str), ``magnification`` and ``number`` (int).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not a BreakHis file name; the message names it.
 
     Examples
     --------

@@ -34,7 +34,7 @@ REPORTED_COVERAGE = 0.8
 
 
 def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
-    """Scores of case predictions: the paper's F1 of the positive class first.
+    """Compute the scores of case predictions: the paper's F1 of the positive class first.
 
     Histopathology papers report F1 with the disease as the positive class (BreakHis:
     ``"malignant"``), patient level; macro F1 and balanced accuracy show whether the other

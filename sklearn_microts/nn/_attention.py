@@ -6,6 +6,9 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from ..utils._docstring import Substitution
+from ._data import MODULE_DOCS
+
 # Most attention scores (batch x heads x queries x keys) a layer holds at once: 64 MiB of
 # float32. Beyond it the scores are computed a block of query rows at a time.
 MAX_SCORES = 2**24
@@ -14,7 +17,20 @@ MAX_SCORES = 2**24
 # results, of the versions before the faster sampler that larger ones use.
 _SMALL_SCORES = 2**20
 
+# The parameters both attention modules take.
+_attention_docs = Substitution(
+    **MODULE_DOCS,
+    n_heads="""\
+n_heads : int
+    Number of heads; must divide ``d_model``.""",
+    reference_length="""\
+reference_length : int or None, default=None
+    Cases with more real keys ``n`` than this get the bias ``log(n / reference_length)``;
+    ``None`` for Eq. 2 as written at any length.""",
+)
 
+
+@_attention_docs
 class SigmoidAttention(nn.Module):
     """``sigmoid(Q K^T / sqrt(d_k) - b) V`` over several heads, then an output projection.
 
@@ -42,13 +58,10 @@ class SigmoidAttention(nn.Module):
     ----------
     d_model : int
         Width of queries, keys and values.
-    n_heads : int
-        Number of heads; must divide ``d_model``.
+    {n_heads}
     dropout : float
         Dropout on the scores.
-    reference_length : int or None, default=None
-        Cases with more real keys ``n`` than this get the bias ``log(n / reference_length)``;
-        ``None`` for Eq. 2 as written at any length.
+    {reference_length}
     max_scores : int, default=2**24
         Most scores computed at once; larger score matrices go by blocks of query rows.
     """
@@ -69,7 +82,22 @@ class SigmoidAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, queries, keys, key_mask):
-        """``queries`` (B, N, d), ``keys`` (B, M, d), ``key_mask`` (B, M) True for real."""
+        """Attend from each query to the real keys of its case.
+
+        Parameters
+        ----------
+        queries : torch.Tensor of shape (B, N, d_model)
+            The frames that attend.
+        keys : torch.Tensor of shape (B, M, d_model)
+            The frames attended to (the values too).
+        key_mask : torch.Tensor of bool of shape (B, M)
+            True on the real keys, False on the padding.
+
+        Returns
+        -------
+        attended : torch.Tensor of shape (B, N, d_model)
+            The attention output of each query.
+        """
         q, k, v = (
             self._split(self.query(queries)),
             self._split(self.key(keys)),
@@ -130,8 +158,21 @@ def _dropout_factors(scores, rate):
     return torch.rand_like(scores).ge_(rate).mul_(1.0 / (1.0 - rate))
 
 
+@_attention_docs
 class SigmoidSelfAttentionBlock(nn.Module):
-    """Pre-norm residual block: sigmoid self-attention, then an MLP (ViT layout)."""
+    """Pre-norm residual block: sigmoid self-attention, then an MLP (ViT layout).
+
+    Parameters
+    ----------
+    d_model : int
+        Width of the frame vectors.
+    {n_heads}
+    mlp_dim : int
+        Hidden width of the MLP.
+    dropout : float, default=0.0
+        Dropout on the attention scores and in the MLP.
+    {reference_length}
+    """
 
     def __init__(self, d_model, n_heads, mlp_dim, dropout=0.0, *, reference_length=None):
         super().__init__()
@@ -148,7 +189,21 @@ class SigmoidSelfAttentionBlock(nn.Module):
             nn.Dropout(dropout),
         )
 
+    @_attention_docs
     def forward(self, frames, mask):
+        """Apply the block to a batch of cases.
+
+        Parameters
+        ----------
+        frames : torch.Tensor of shape (B, N, d_model)
+            The frame vectors of a batch of cases, padded.
+        {mask}
+
+        Returns
+        -------
+        frames : torch.Tensor of shape (B, N, d_model)
+            The frame vectors after the block.
+        """
         normed = self.attention_norm(frames)
         frames = frames + self.attention(normed, normed, mask)
         return frames + self.mlp(self.mlp_norm(frames))

@@ -10,6 +10,29 @@ import torch
 
 from ..utils._ragged import case_starts
 
+# The docstring pieces of the torch modules (:class:`~sklearn_microts.utils._docstring.
+# Substitution`): a batch is the padded layout :func:`pad_collate` makes.
+MODULE_DOCS = {
+    "n_features": """\
+n_features : int
+    Features per frame.""",
+    "n_classes": """\
+n_classes : int
+    Number of classes.""",
+    "x": """\
+x : torch.Tensor of shape (B, N, n_features)
+    The frames of a batch of ``B`` cases, zero-padded to ``N`` frames.""",
+    "mask": """\
+mask : torch.Tensor of bool of shape (B, N)
+    True on the real frames, False on the padding.""",
+    "case_outputs": """\
+outputs : tuple of torch.Tensor
+    One element: the case logits, of shape (B, n_classes).""",
+    "labels": """\
+labels : torch.Tensor of int64 of shape (B,)
+    Class of each case, as an index.""",
+}
+
 
 class SequenceDataset(torch.utils.data.Dataset):
     """Cases in the ragged layout: frame arrays sliced per case, plus the labels.
@@ -129,9 +152,23 @@ def _on_device(parts, device):
 
 
 def pad_collate(batch):
-    """Pad the cases of a batch with zeros: ``({name: (B, N, d), "mask": (B, N)}, labels)``.
+    """Pad the cases of a batch with zeros and build their mask.
 
     Cases given as tensors (a dataset on the GPU) are padded on their device.
+
+    Parameters
+    ----------
+    batch : list of (dict of str to ndarray or torch.Tensor, int)
+        The ``(case, label)`` items of a :class:`SequenceDataset`: each case a dict of
+        aligned frame arrays of shape (n_frames_i, d).
+
+    Returns
+    -------
+    X : dict of str to torch.Tensor
+        Each part of the cases, zero-padded to the longest case: (B, N, d); and ``"mask"``,
+        (B, N), True on the real frames.
+    labels : torch.Tensor of int64 of shape (B,)
+        The labels of the cases.
     """
     cases, labels = zip(*batch, strict=True)
     lengths = [len(next(iter(case.values()))) for case in cases]

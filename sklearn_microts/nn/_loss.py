@@ -5,9 +5,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..softdtw import soft_dtw
+from ..utils._docstring import Substitution
+from ._data import MODULE_DOCS
 from ._targets import ideal_sequences, target_sequences
 
 
+@Substitution(**MODULE_DOCS)
 class MicroTSLoss(nn.Module):
     """``L = lambda_dtw L_dtw + lambda_ap L_ap + lambda_align L_align``, and its terms.
 
@@ -23,7 +26,24 @@ class MicroTSLoss(nn.Module):
     Terms of a removed branch (``frame_logits`` or ``case_logits`` is ``None``) and terms
     weighted 0 are skipped. With ``class_weight`` (one weight per class), every term is a
     mean over the cases weighted by their class.
-    ``forward`` returns a dict with ``"loss"`` and each computed term.
+
+    Parameters
+    ----------
+    {n_classes}
+    target : {"implicit", "explicit"}
+        Beta(3, 20)-shaped class target sequences, or one-hot ones.
+    target_length : int
+        Length ``l`` of the target sequences.
+    reference : bool
+        Subtract ``SDTW(y_ideal, y_l)`` in ``L_dtw``.
+    normalize_dtw : bool
+        Scale ``L_dtw`` of a case of ``n`` frames by ``l / n`` when ``n > l``.
+    gamma : float
+        Soft-DTW smoothing.
+    lambda_dtw, lambda_ap, lambda_align : float
+        Weights of the terms.
+    class_weight : sequence of float or None
+        One weight per class; ``None`` weighs every case alike.
     """
 
     def __init__(
@@ -52,7 +72,24 @@ class MicroTSLoss(nn.Module):
         self.register_buffer("targets", target_sequences(n_classes, target_length, target))
         self.register_buffer("class_weight", _as_weights(class_weight, n_classes))
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, outputs, labels, mask):
+        """Compute the loss of a batch of cases and its terms.
+
+        Parameters
+        ----------
+        outputs : tuple of torch.Tensor or None
+            The ``(frame_logits, case_logits, pooling_weights)`` of
+            :meth:`MicroTSModule.forward`.
+        {labels}
+        {mask}
+
+        Returns
+        -------
+        terms : dict of str to torch.Tensor
+            ``"loss"``, the weighted sum, and each computed term (``"dtw"``, ``"ap"``,
+            ``"align"``), each a scalar.
+        """
         frame_logits, case_logits, _ = outputs
         # A term with weight 0 is not computed at all: lambda_dtw=0 trains without soft-DTW.
         terms = {}
@@ -100,7 +137,21 @@ class CrossEntropyLoss(nn.Module):
         super().__init__()
         self.register_buffer("class_weight", _as_weights(class_weight))
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, outputs, labels, mask):
+        """Compute the cross-entropy of a batch of cases.
+
+        Parameters
+        ----------
+        {case_outputs}
+        {labels}
+        {mask}
+
+        Returns
+        -------
+        terms : dict of str to torch.Tensor
+            ``"loss"``: the cross-entropy, a scalar.
+        """
         return {"loss": F.cross_entropy(outputs[0], labels, weight=self.class_weight)}
 
 

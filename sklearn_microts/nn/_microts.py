@@ -3,21 +3,24 @@ torch module."""
 
 from torch import nn
 
+from ..utils._docstring import Substitution
 from ._attention import SigmoidAttention, SigmoidSelfAttentionBlock
+from ._data import MODULE_DOCS
 from ._length_groups import by_length_groups
 from ._pooling import GatedAttentionPooling
 
 
+@Substitution(**MODULE_DOCS)
 class MicroTSModule(nn.Module):
-    """Embedding, sigmoid self-attention, cross-attention to the wavelet parts, gated
+    """The network of Hong et al.: frame-wise and pooled class logits of each case.
+
+    Embedding, sigmoid self-attention, cross-attention to the wavelet parts, gated
     attention pooling, and one classification head shared by frames and the pooled case.
 
     Parameters
     ----------
-    n_features : int
-        Features per frame.
-    n_classes : int
-        Number of classes.
+    {n_features}
+    {n_classes}
     d_model, n_heads, mlp_dim : int
         Width, heads and MLP width of the attention blocks (ViT-Tiny: 192, 3, 768).
     head_hidden : int
@@ -38,9 +41,10 @@ class MicroTSModule(nn.Module):
     pooling : bool
         Build the attention pooling branch (ablation vi removes it).
 
-    The forward pass takes padded ``x``, ``stable``, ``rapid`` (B, N, n_features) and the
-    boolean ``mask`` (B, N) of real frames, and returns ``(frame_logits, case_logits,
-    pooling_weights)``: (B, N, C), (B, C) and (B, N); a removed branch returns ``None``.
+    Notes
+    -----
+    :meth:`forward` returns ``(frame_logits, case_logits, pooling_weights)``; a removed
+    branch returns ``None`` in their place.
     """
 
     def __init__(
@@ -84,7 +88,27 @@ class MicroTSModule(nn.Module):
         )
         self.pooling = GatedAttentionPooling(d_model, pool_hidden) if pooling else None
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, x, stable, rapid, mask):
+        """Compute the frame and case logits of a batch of cases.
+
+        Parameters
+        ----------
+        {x}
+        stable, rapid : torch.Tensor of shape (B, N, n_features)
+            The wavelet stable and rapid parts of ``x``, padded alike.
+        {mask}
+
+        Returns
+        -------
+        frame_logits : torch.Tensor of shape (B, N, n_classes) or None
+            ``y_attn`` before the softmax; ``None`` without the attention branch.
+        case_logits : torch.Tensor of shape (B, n_classes) or None
+            ``y_ap`` before the softmax; ``None`` without the pooling branch.
+        pooling_weights : torch.Tensor of shape (B, N) or None
+            Each frame's weight in its case's pooled vector (0 on padding); ``None``
+            without the pooling branch.
+        """
         x, stable, rapid = (self.input_dropout(part) for part in (x, stable, rapid))
         embedded = self.embed(x)
         frame_logits = case_logits = weights = None

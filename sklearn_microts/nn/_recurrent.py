@@ -4,13 +4,32 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from ..utils._docstring import Substitution
+from ._data import MODULE_DOCS
 
+
+@Substitution(**MODULE_DOCS)
 class RecurrentModule(nn.Module):
     """An LSTM or GRU over the real frames of each case, its last hidden state classified.
 
     Packed sequences make the recurrence stop at each case's last real frame, so padding
     never changes a prediction (and ``batch_first=True`` reads the batch the right way: a
     recurrent net fed batch-first data as time-first scores below chance).
+
+    Parameters
+    ----------
+    {n_features}
+    {n_classes}
+    kind : {"lstm", "gru"}
+        The recurrent network.
+    hidden_size : int
+        Width of the hidden state.
+    num_layers : int
+        Stacked recurrent layers.
+    bidirectional : bool
+        Also read the frames backwards.
+    dropout : float
+        Dropout between stacked layers.
     """
 
     def __init__(
@@ -36,7 +55,19 @@ class RecurrentModule(nn.Module):
         )
         self.classifier = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, x, mask):
+        """Compute the case logits of a batch of cases.
+
+        Parameters
+        ----------
+        {x}
+        {mask}
+
+        Returns
+        -------
+        {case_outputs}
+        """
         packed = pack_padded_sequence(x, mask.sum(1).cpu(), batch_first=True, enforce_sorted=False)
         _, state = self.recurrent(packed)
         hidden = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)

@@ -5,6 +5,9 @@ import math
 import torch
 from torch import nn
 
+from ..utils._docstring import Substitution
+from ._data import MODULE_DOCS
+
 
 def sinusoidal_positions(length, width, device):
     """The fixed sine/cosine positional encodings of Vaswani et al., (length, width)."""
@@ -18,9 +21,28 @@ def sinusoidal_positions(length, width, device):
     return encoding
 
 
+@Substitution(**MODULE_DOCS)
 class TransformerModule(nn.Module):
-    """Embedding plus positions, a pre-norm Transformer encoder with the padding masked out
-    of attention, and the mean of the real frames classified."""
+    """A Transformer encoder over the frames of each case, their mean classified.
+
+    Embedding plus sinusoidal positions, a pre-norm Transformer encoder with the padding
+    masked out of attention, and the mean of the real frames classified.
+
+    Parameters
+    ----------
+    {n_features}
+    {n_classes}
+    d_model : int
+        Model width.
+    n_heads : int
+        Attention heads; must divide ``d_model``.
+    num_layers : int
+        Encoder layers.
+    dim_feedforward : int
+        Width of the feed-forward blocks.
+    dropout : float
+        Dropout in the encoder.
+    """
 
     def __init__(
         self,
@@ -44,7 +66,19 @@ class TransformerModule(nn.Module):
         )
         self.classifier = nn.Linear(d_model, n_classes)
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, x, mask):
+        """Compute the case logits of a batch of cases.
+
+        Parameters
+        ----------
+        {x}
+        {mask}
+
+        Returns
+        -------
+        {case_outputs}
+        """
         hidden = self.embed(x)
         hidden = hidden + sinusoidal_positions(x.shape[1], hidden.shape[-1], x.device)
         hidden = self.encoder(hidden, src_key_padding_mask=~mask)

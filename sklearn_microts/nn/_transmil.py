@@ -12,7 +12,9 @@ import math
 import torch
 from torch import nn
 
+from ..utils._docstring import Substitution
 from ._bags import shuffle_bags
+from ._data import MODULE_DOCS
 
 
 class _ExactAttention(nn.Module):
@@ -73,12 +75,34 @@ class _PPEG(nn.Module):
         return torch.cat((cls_token, grid.flatten(2).transpose(1, 2)), dim=1)
 
 
+@Substitution(**MODULE_DOCS)
 class TransMILModule(nn.Module):
-    """TransMIL: Linear + ReLU to ``dim``, square padding by repeating tokens, a class token,
-    two attention layers with the PPEG between them, LayerNorm, and the class token read by
-    a linear classifier. :class:`~sklearn_microts.baselines.TransMILClassifier`'s defaults
+    """TransMIL: a Transformer over the frames of each bag, read by a class token.
+
+    Linear + ReLU to ``dim``, square padding by repeating tokens, a class token, two
+    attention layers with the PPEG between them, LayerNorm, and the class token read by a
+    linear classifier. :class:`~sklearn_microts.baselines.TransMILClassifier`'s defaults
     follow Shao et al. (512 wide, 8 heads of 64, 256 landmarks, 6 pseudo-inverse
-    iterations, dropout 0.1).
+    iterations, dropout 0.1). In training, the frames of each bag are shuffled.
+
+    Parameters
+    ----------
+    {n_features}
+    {n_classes}
+    dim : int
+        Token width.
+    heads : int
+        Attention heads.
+    dim_head : int
+        Width per head (Nystrom attention).
+    n_landmarks : int
+        Nystrom landmarks.
+    pinv_iterations : int
+        Iterations of the Moore-Penrose pseudo-inverse.
+    dropout : float
+        Attention dropout.
+    attention : {"nystrom", "exact"}
+        Nystrom approximation (``nystrom-attention`` package) or exact softmax attention.
     """
 
     def __init__(
@@ -105,7 +129,19 @@ class TransMILModule(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.classifier = nn.Linear(dim, n_classes)
 
+    @Substitution(**MODULE_DOCS)
     def forward(self, x, mask):
+        """Compute the case logits of a batch of cases.
+
+        Parameters
+        ----------
+        {x}
+        {mask}
+
+        Returns
+        -------
+        {case_outputs}
+        """
         if self.training:
             x = shuffle_bags(x, mask)
         # Each pass reads real frames only, so padding never enters. With exact attention,

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..metrics import risk_coverage_auc, risk_coverage_curve
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ._axes import import_pyplot
 
 
@@ -58,18 +59,18 @@ class RiskCoverageDisplay:
         self.name = name
 
     @classmethod
+    @Substitution(**SEQUENCE_DOCS)
     def from_estimator(cls, estimator, X, y, *, name=None, ax=None, **kwargs):
-        """The curve of a fitted classifier, its confidence the probability of its
-        predicted class.
+        """The curve of a fitted classifier.
+
+        Its confidence in a case is the probability of the class it predicts.
 
         Parameters
         ----------
         estimator : classifier
             Fitted, with ``predict_proba`` and ``classes_`` (a pipeline ending in one).
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
-        y : array-like of shape (n_cases,)
-            True labels.
+        {X}
+        {y_test}
         name : str, default=None
             Legend name; the estimator's class name if None.
         ax : matplotlib Axes, default=None
@@ -80,6 +81,7 @@ class RiskCoverageDisplay:
         Returns
         -------
         display : RiskCoverageDisplay
+            The plotted display.
         """
         proba = estimator.predict_proba(X)
         y_pred = np.asarray(estimator.classes_)[proba.argmax(axis=1)]
@@ -108,6 +110,7 @@ class RiskCoverageDisplay:
         Returns
         -------
         display : RiskCoverageDisplay
+            The plotted display.
         """
         coverage, risk, _ = risk_coverage_curve(y_true, y_pred, confidence)
         aurc = risk_coverage_auc(y_true, y_pred, confidence)

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, confusion_matrix, f1_score
 from sklearn.utils.validation import column_or_1d
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ._axes import panel_axes
 from ._evidence import split_model, strategy_probas, transform_cases
 
@@ -50,6 +51,7 @@ class StrategyComparisonDisplay:
         self.display_labels = display_labels
 
     @classmethod
+    @Substitution(**SEQUENCE_DOCS)
     def from_estimator(cls, estimator, X, y, *, groups=None, strategies=None, ax=None):
         """Score every strategy of a fitted model, per case or per patient.
 
@@ -58,10 +60,8 @@ class StrategyComparisonDisplay:
         estimator : estimator
             A fitted :class:`~sklearn_microts.MicroTSClassifier`, or a pipeline ending in
             one.
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
-        y : array-like of shape (n_cases,)
-            True labels.
+        {X}
+        {y_test}
         groups : array-like of shape (n_cases,), default=None
             Patient of each case (BreakHis has one case per patient and magnification). The
             class probabilities of a patient's cases are averaged, and the patient scored

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
 from ..utils._validation import NON_NEGATIVE, SHARE, validate_sequence_data
@@ -18,6 +19,7 @@ from ._base import SequenceTransformerMixin
 _BLOCK_BYTES = 1 << 20
 
 
+@Substitution(**SEQUENCE_DOCS)
 class DedupTransformer(
     VersionedPickleMixin,
     SequenceTransformerMixin,
@@ -59,10 +61,7 @@ class DedupTransformer(
         Fraction of the training frames dropped at ``threshold_``.
     n_dropped_ : ndarray of shape (n_cases,)
         Number of frames dropped from each training case.
-    n_features_in_ : int
-        Number of features of each frame seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
+    {features_in}
 
     See Also
     --------
@@ -92,15 +91,14 @@ class DedupTransformer(
         self.compare = compare
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y=None):
         """Learn (or take) the threshold and record what it drops from ``X``.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Training cases.
-        y : Ignored
-            Present for API consistency.
+        {X_train}
+        {y_ignored}
 
         Returns
         -------
@@ -111,15 +109,14 @@ class DedupTransformer(
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its de-duplicated cases, computing distances once.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Training cases.
-        y : Ignored
-            Present for API consistency.
+        {X_train}
+        {y_ignored}
 
         Returns
         -------
@@ -129,13 +126,13 @@ class DedupTransformer(
         frames, lengths, keep = self._fit(X)
         return _kept_cases(frames, lengths, keep)
 
+    @Substitution(**SEQUENCE_DOCS)
     def transform(self, X):
         """Drop the near-duplicate frames of each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases to de-duplicate.
+        {X}
 
         Returns
         -------
@@ -145,15 +142,15 @@ class DedupTransformer(
         frames, lengths, keep = self._validated_keep(X)
         return _kept_cases(frames, lengths, keep)
 
+    @Substitution(**SEQUENCE_DOCS)
     def kept_indices(self, X):
-        """Positions of the frames that :meth:`transform` keeps, per case.
+        """Return the positions of the frames that :meth:`transform` keeps, per case.
 
         Use them to map the result back to image files or timestamps.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases to de-duplicate.
+        {X}
 
         Returns
         -------

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._device import resolve_device
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
 from ..utils._validation import POSITIVE_INT
@@ -133,6 +134,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X=None, y=None):
         """Load the backbone; nothing is learned from ``X``.
 
@@ -140,8 +142,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         ----------
         X : Ignored
             Present for API consistency.
-        y : Ignored
-            Present for API consistency.
+        {y_ignored}
 
         Returns
         -------
@@ -161,7 +162,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         return self
 
     def transform(self, X):
-        """Features of every frame of every case.
+        """Extract the features of every frame of every case.
 
         Parameters
         ----------
@@ -172,7 +173,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         Returns
         -------
         features : list of ndarray of shape (n_frames_i, n_features)
-            float32 features, one row per frame.
+            The features (float32) of each case, one row per frame.
         """
         check_is_fitted(self)
         cases = _check_image_sequences(X)

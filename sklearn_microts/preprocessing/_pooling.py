@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts
 from ..utils._validation import validate_sequence_data
@@ -21,6 +22,7 @@ _REDUCERS = {
 }
 
 
+@Substitution(**SEQUENCE_DOCS)
 class SequencePooler(
     VersionedPickleMixin,
     SequenceTransformerMixin,
@@ -41,10 +43,7 @@ class SequencePooler(
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of features of each frame seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
+    {features_in}
 
     Examples
     --------
@@ -63,15 +62,14 @@ class SequencePooler(
         self.statistics = statistics
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y=None):
         """Check the parameters and record the number of features of ``X``.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Training cases.
-        y : Ignored
-            Present for API consistency.
+        {X_train}
+        {y_ignored}
 
         Returns
         -------
@@ -82,13 +80,13 @@ class SequencePooler(
         validate_sequence_data(self, X, reset=True)
         return self
 
+    @Substitution(**SEQUENCE_DOCS)
     def transform(self, X):
         """Pool each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases to pool.
+        {X}
 
         Returns
         -------
@@ -101,18 +99,17 @@ class SequencePooler(
         starts = case_starts(lengths)
         return np.hstack([_REDUCERS[name](frames, starts, lengths) for name in self.statistics])
 
+    @Substitution(**SEQUENCE_DOCS)
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``<statistic>_<name>``.
 
         Parameters
         ----------
-        input_features : array-like of str, default=None
-            Input feature names; by default ``feature_names_in_`` or ``x0, x1, ...``.
+        {input_features}
 
         Returns
         -------
-        feature_names_out : ndarray of str
-            Names of the columns :meth:`transform` returns.
+        {feature_names_out}
         """
         names = super().get_feature_names_out(input_features)
         return np.asarray(

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
 from ..utils._validation import POSITIVE_INT, validate_sequence_data
@@ -17,6 +18,7 @@ from ._base import SequenceTransformerMixin
 _OUTPUTS = ("stable", "rapid")
 
 
+@Substitution(**SEQUENCE_DOCS)
 class WaveletTransformer(
     VersionedPickleMixin,
     SequenceTransformerMixin,
@@ -52,10 +54,7 @@ class WaveletTransformer(
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of features of each frame seen in :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in :meth:`fit`, when ``X`` was a DataFrame.
+    {features_in}
 
     See Also
     --------
@@ -87,15 +86,14 @@ class WaveletTransformer(
         self.method = method
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y=None):
         """Check the parameters and record the number of features of ``X``.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Training cases.
-        y : Ignored
-            Present for API consistency.
+        {X_train}
+        {y_ignored}
 
         Returns
         -------
@@ -106,13 +104,13 @@ class WaveletTransformer(
         validate_sequence_data(self, X, reset=True)
         return self
 
+    @Substitution(**SEQUENCE_DOCS)
     def transform(self, X):
         """Split each case into its stable and/or rapid parts.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases to transform.
+        {X}
 
         Returns
         -------
@@ -134,18 +132,17 @@ class WaveletTransformer(
         check_split_representable(out, lengths, out.dtype)
         return split_frames(out, lengths)
 
+    @Substitution(**SEQUENCE_DOCS)
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``stable_<name>`` and/or ``rapid_<name>``.
 
         Parameters
         ----------
-        input_features : array-like of str, default=None
-            Input feature names; by default ``feature_names_in_`` or ``x0, x1, ...``.
+        {input_features}
 
         Returns
         -------
-        feature_names_out : ndarray of str
-            Names of the columns :meth:`transform` returns.
+        {feature_names_out}
         """
         names = super().get_feature_names_out(input_features)
         parts = _OUTPUTS if self.output == "both" else (self.output,)

@@ -6,9 +6,11 @@ autograd Functions in :mod:`._autograd` and the optimal path in :mod:`._path`.
 
 import torch
 
+from ..utils._docstring import Substitution
 from ._autograd import SoftDTW, SoftDTWFromCost
 from ._engines import get_engine, resolve_engine
 from ._validation import (
+    SOFTDTW_DOCS,
     check_float_tensor,
     check_lengths,
     check_pair,
@@ -18,6 +20,7 @@ from ._validation import (
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW between batches of sequences, with the squared Euclidean cost.
 
@@ -26,20 +29,11 @@ def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
 
     Parameters
     ----------
-    x : torch.Tensor of shape (B, N, C)
-        First sequences, padded to ``N`` frames. Padding may hold anything, NaN included.
-    y : torch.Tensor of shape (B, M, C) or (M, C)
-        Second sequences; a 2-D ``y`` is compared with every ``x``.
-    gamma : float, default=1.0
-        Smoothing, > 0. Small values approach DTW.
-    x_lengths, y_lengths : array-like of int of shape (B,), default=None
-        Real length of each sequence (1 to ``N``, 1 to ``M``); ``None`` for no padding.
-        ``N < M`` is allowed.
-    engine : {"auto", "numba", "torch", "triton"}, default="auto"
-        ``"numba"``: compiled CPU kernels; ``"triton"``: GPU kernels (needs the ``triton``
-        package); ``"torch"``: the portable anti-diagonal engine, on the tensors' device.
-        ``"auto"`` picks ``"numba"`` for CPU tensors, ``"triton"`` for CUDA tensors when
-        Triton 3.6 or newer is installed, else ``"torch"``.
+    {x}
+    {y}
+    {gamma}
+    {lengths}
+    {engine}
 
     Returns
     -------
@@ -64,6 +58,7 @@ def soft_dtw(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW from a given cost matrix per pair, differentiable in the cost.
 
@@ -72,8 +67,9 @@ def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engin
     cost : torch.Tensor of shape (B, N, M)
         ``cost[b, i, j]``: cost of aligning frame ``i`` of the first sequence of pair ``b``
         with frame ``j`` of the second. Entries beyond the lengths are ignored (NaN allowed).
-    gamma, x_lengths, y_lengths, engine
-        As in :func:`soft_dtw`.
+    {gamma}
+    {lengths}
+    {engine}
 
     Returns
     -------
@@ -93,11 +89,24 @@ def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engin
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW divergence (Blondel et al., 2021): ``SDTW(x, y) - (SDTW(x, x) + SDTW(y, y)) / 2``.
 
-    Non-negative, and 0 when ``x`` and ``y`` are the same sequence. Same parameters and
-    returns as :func:`soft_dtw`.
+    Non-negative, and 0 when ``x`` and ``y`` are the same sequence.
+
+    Parameters
+    ----------
+    {x}
+    {y}
+    {gamma}
+    {lengths}
+    {engine}
+
+    Returns
+    -------
+    values : torch.Tensor of shape (B,)
+        Soft-DTW divergence of each pair, in the dtype of ``x`` (computed in float64).
 
     Examples
     --------
@@ -122,17 +131,25 @@ def soft_dtw_divergence(x, y, *, gamma=1.0, x_lengths=None, y_lengths=None, engi
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def dtw(x, y, *, x_lengths=None, y_lengths=None, engine="auto"):
     """Dynamic time warping (gamma = 0) between batches of sequences, squared Euclidean cost.
 
     Not differentiable: for gradients use :func:`soft_dtw` with a small ``gamma``. Values
     only, computed without keeping the dynamic programme's table (:func:`dtw_path` keeps
-    it). Parameters as in :func:`soft_dtw`.
+    it).
+
+    Parameters
+    ----------
+    {x}
+    {y}
+    {lengths}
+    {engine}
 
     Returns
     -------
     values : torch.Tensor of shape (B,)
-        DTW of each pair.
+        DTW of each pair, in the dtype of ``x``.
 
     Examples
     --------

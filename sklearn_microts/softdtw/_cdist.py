@@ -8,8 +8,10 @@ one long case neither blows up the memory nor slows down every other pair.
 import numpy as np
 import torch
 
+from ..utils._docstring import Substitution
 from ._engines import get_engine, resolve_engine
 from ._validation import (
+    SOFTDTW_DOCS,
     check_compatible,
     check_float_tensor,
     check_lengths,
@@ -23,6 +25,7 @@ MAX_CHUNK_CELLS = 2**24
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
     """DTW between every sequence of ``x`` and every sequence of ``y``, squared Euclidean cost.
 
@@ -32,16 +35,10 @@ def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
 
     Parameters
     ----------
-    x : torch.Tensor of shape (n_x, N, C)
-        First set of sequences, padded to ``N`` frames. Padding may hold anything.
-    y : torch.Tensor of shape (n_y, M, C), default=None
-        Second set, on the device of ``x``; ``None`` compares ``x`` with itself (and computes
-        each symmetric pair once).
-    x_lengths, y_lengths : array-like of int of shape (n_x,) and (n_y,), default=None
-        Real length of each sequence; ``None`` for no padding. ``y_lengths`` must be ``None``
-        when ``y`` is.
-    engine : {"auto", "numba", "torch", "triton"}, default="auto"
-        As in :func:`soft_dtw`; the computation runs on the device of ``x``.
+    {set_x}
+    {set_y}
+    {set_lengths}
+    {engine}
 
     Returns
     -------
@@ -63,12 +60,20 @@ def cdist_dtw(x, y=None, *, x_lengths=None, y_lengths=None, engine="auto"):
 
 
 @validate_scalars
+@Substitution(**SOFTDTW_DOCS)
 def cdist_soft_dtw(x, y=None, *, gamma=1.0, x_lengths=None, y_lengths=None, engine="auto"):
     """Soft-DTW between every sequence of ``x`` and every sequence of ``y``.
 
     The pairwise counterpart of :func:`soft_dtw` (as ``tslearn.metrics.cdist_soft_dtw``),
-    for values: it records no gradient. Parameters as in :func:`cdist_dtw`, and ``gamma``
-    as in :func:`soft_dtw`.
+    for values: it records no gradient.
+
+    Parameters
+    ----------
+    {set_x}
+    {set_y}
+    {gamma}
+    {set_lengths}
+    {engine}
 
     Returns
     -------

@@ -3,14 +3,20 @@
 import numpy as np
 import torch
 
+from ..utils._docstring import Substitution
 from ._engines import get_engine, resolve_engine
-from ._validation import check_pair
+from ._validation import SOFTDTW_DOCS, check_pair
 
 
+@Substitution(**SOFTDTW_DOCS)
 def dtw_path(x, y, *, x_lengths=None, y_lengths=None):
     """The optimal DTW alignment of every pair, for plotting.
 
-    Parameters as in :func:`dtw`.
+    Parameters
+    ----------
+    {x}
+    {y}
+    {lengths}
 
     Returns
     -------

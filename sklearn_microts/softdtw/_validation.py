@@ -10,6 +10,41 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 from ..utils._validation import NumberInterval
 from ._engines import ENGINES
 
+# The docstring pieces of the public functions' parameters
+# (:class:`~sklearn_microts.utils._docstring.Substitution`): batches of pairs, and sets.
+SOFTDTW_DOCS = {
+    "x": """\
+x : torch.Tensor of shape (B, N, C)
+    First sequences, padded to ``N`` frames. Padding may hold anything, NaN included.""",
+    "y": """\
+y : torch.Tensor of shape (B, M, C) or (M, C)
+    Second sequences; a 2-D ``y`` is compared with every ``x``.""",
+    "lengths": """\
+x_lengths, y_lengths : array-like of int of shape (B,), default=None
+    Real length of each sequence (1 to ``N``, 1 to ``M``); ``None`` for no padding.
+    ``N < M`` is allowed.""",
+    "set_x": """\
+x : torch.Tensor of shape (n_x, N, C)
+    First set of sequences, padded to ``N`` frames. Padding may hold anything.""",
+    "set_y": """\
+y : torch.Tensor of shape (n_y, M, C), default=None
+    Second set, on the device of ``x``; ``None`` compares ``x`` with itself (and computes
+    each symmetric pair once).""",
+    "set_lengths": """\
+x_lengths, y_lengths : array-like of int of shape (n_x,) and (n_y,), default=None
+    Real length of each sequence; ``None`` for no padding. ``y_lengths`` must be ``None``
+    when ``y`` is.""",
+    "gamma": """\
+gamma : float, default=1.0
+    Smoothing, > 0. Small values approach DTW.""",
+    "engine": """\
+engine : {"auto", "numba", "torch", "triton"}, default="auto"
+    ``"numba"``: compiled CPU kernels; ``"triton"``: GPU kernels (needs the ``triton``
+    package); ``"torch"``: the portable anti-diagonal engine, on the tensors' device.
+    ``"auto"`` picks ``"numba"`` for CPU tensors, ``"triton"`` for CUDA tensors when
+    Triton 3.6 or newer is installed, else ``"torch"``.""",
+}
+
 
 class Pair:
     """Validated, float64, padding-free-of-NaN inputs of a batch of pairs."""

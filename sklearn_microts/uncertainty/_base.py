@@ -8,6 +8,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._validation import check_sequences
 
@@ -48,13 +49,13 @@ class BaseWrappedClassifier(
 ):
     """A classifier around ``estimator_``: its probabilities, its input tags."""
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict_proba(self, X):
         """The estimator's class probabilities.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------

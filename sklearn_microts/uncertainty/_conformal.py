@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ._base import (
     BaseWrappedClassifier,
     check_cases_and_targets,
@@ -95,15 +96,14 @@ class ConformalClassifier(BaseWrappedClassifier):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)  # the estimator checks its own
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y):
         """Fit the estimator on part of the cases and calibrate on the others.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases, in any format ``estimator`` takes.
-        y : array-like of shape (n_cases,)
-            Labels.
+        {X_train}
+        {y_train}
 
         Returns
         -------
@@ -128,13 +128,13 @@ class ConformalClassifier(BaseWrappedClassifier):
         self.calibration_scores_ = np.sort(1.0 - proba[np.arange(len(truth)), truth])
         return self
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict_set(self, X):
         """The classes each case may be, with the stated guarantee.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------
@@ -163,13 +163,13 @@ class ConformalClassifier(BaseWrappedClassifier):
             )
         return self.calibration_scores_[rank - 1]
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict(self, X):
         """The estimator's predicted class of each case.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------

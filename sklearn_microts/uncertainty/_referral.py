@@ -9,6 +9,7 @@ from sklearn.base import _fit_context, clone
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils._param_validation import HasMethods, Interval
 
+from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ._base import BaseWrappedClassifier, check_cases_and_targets, is_frozen
 
 
@@ -84,15 +85,14 @@ class ReferralClassifier(BaseWrappedClassifier):
         self.refer_label = refer_label
 
     @_fit_context(prefer_skip_nested_validation=False)  # the estimator checks its own
+    @Substitution(**SEQUENCE_DOCS)
     def fit(self, X, y):
         """Fit the estimator and choose the confidence threshold on held-out probabilities.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases, in any format ``estimator`` takes.
-        y : array-like of shape (n_cases,)
-            Labels.
+        {X_train}
+        {y_train}
 
         Returns
         -------
@@ -115,13 +115,13 @@ class ReferralClassifier(BaseWrappedClassifier):
         self.threshold_ = float(np.sort(self.held_out_confidence_)[::-1][decided - 1])
         return self
 
+    @Substitution(**SEQUENCE_DOCS)
     def refer(self, X):
         """Whether each case is referred (its confidence below ``threshold_``).
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------
@@ -130,13 +130,13 @@ class ReferralClassifier(BaseWrappedClassifier):
         """
         return self.predict_proba(X).max(axis=1) < self.threshold_
 
+    @Substitution(**SEQUENCE_DOCS)
     def predict(self, X):
         """The predicted class of each decided case, ``refer_label`` for the others.
 
         Parameters
         ----------
-        X : list of array-like of shape (n_frames_i, n_features)
-            Cases.
+        {X}
 
         Returns
         -------

@@ -8,6 +8,7 @@ the rows.
 
 import numpy as np
 
+from ._docstring import SEQUENCE_DOCS, Substitution
 from ._ragged import pad_frames, split_frames
 from ._validation import check_frames, check_sequences
 
@@ -49,8 +50,18 @@ def pad_sequences(X, *, length=None, fill_value=np.nan):
     return pad_frames(frames, lengths, length=length, fill_value=fill_value)
 
 
+@Substitution(**SEQUENCE_DOCS)
 def to_tslearn(X):
     """Convert cases to tslearn's time-series dataset: a NaN-padded ``(n, max_len, d)`` array.
+
+    Parameters
+    ----------
+    {X}
+
+    Returns
+    -------
+    X_tslearn : ndarray of shape (n_cases, max_len, n_features)
+        The frames of case ``i`` in ``X_tslearn[i, :n_frames_i]``, NaN after them.
 
     Examples
     --------
@@ -67,6 +78,16 @@ def from_tslearn(X):
 
     Trailing all-NaN frames of each series are padding and are removed; a NaN anywhere else
     is an error.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_ts, sz, d)
+        A tslearn time-series dataset.
+
+    Returns
+    -------
+    X_new : list of ndarray of shape (n_frames_i, d)
+        The cases, without their padding.
 
     Examples
     --------
@@ -90,13 +111,13 @@ def from_tslearn(X):
     return check_sequences(X)
 
 
+@Substitution(**SEQUENCE_DOCS)
 def to_sktime(X, *, mtype="df-list"):
     """Convert cases to an sktime Panel container.
 
     Parameters
     ----------
-    X : list of array-like of shape (n_frames_i, n_features)
-        The cases.
+    {X}
     mtype : {"df-list", "numpy3D", "nested_univ", "pd-multiindex"}, default="df-list"
         The sktime machine type. ``"df-list"``: one DataFrame per case, time on the rows.
         ``"numpy3D"``: ``(n_cases, n_features, n_timepoints)``, time LAST, equal lengths
@@ -123,11 +144,21 @@ def to_sktime(X, *, mtype="df-list"):
 
 
 def from_sktime(X):
-    """Convert an sktime Panel container (any Panel mtype, e.g. ``df-list``, ``numpy3D``,
-    ``nested_univ`` or ``pd-multiindex``) to a list of ``(n_timepoints_i, n_features)`` cases.
+    """Convert an sktime Panel container to a list of ``(n_timepoints_i, n_features)`` cases.
 
     sktime's ``numpy3D`` is ``(n_cases, n_features, n_timepoints)``: its LAST axis is time, and
     it becomes the first axis of each returned case.
+
+    Parameters
+    ----------
+    X : sktime Panel container
+        Cases in any Panel mtype, e.g. ``df-list``, ``numpy3D``, ``nested_univ`` or
+        ``pd-multiindex``.
+
+    Returns
+    -------
+    X_new : list of ndarray of shape (n_timepoints_i, n_features)
+        The cases, time on the first axis.
 
     Examples
     --------
