@@ -53,7 +53,9 @@ def _public_members(cls):
         owner = _defining_class(cls, name)
         member = vars(owner)[name]
         routine = (types.FunctionType, classmethod, staticmethod, property)
-        if owner.__module__.startswith("sklearn_microts") and isinstance(member, routine):
+        # A method behind a descriptor (``available_if``) is a function on the class.
+        method = isinstance(member, routine) or inspect.isfunction(getattr(cls, name))
+        if owner.__module__.startswith("sklearn_microts") and method:
             yield name, member
 
 

@@ -145,7 +145,7 @@ def test_images_are_read_a_batch_ahead_of_the_backbone_never_all_first(tmp_path,
     # and the next one have been read.
     images = _textured_images(tmp_path, 9, size=16)
     read, read_at_forward = [], []
-    load_image = _images._load_image
+    load_image = _images.read_image
 
     def counting_load(image, size):
         read.append(image)
@@ -155,7 +155,7 @@ def test_images_are_read_a_batch_ahead_of_the_backbone_never_all_first(tmp_path,
         read_at_forward.append(len(read))
         return batch.mean(dim=(2, 3))
 
-    monkeypatch.setattr(_images, "_load_image", counting_load)
+    monkeypatch.setattr(_images, "read_image", counting_load)
     extractor = ImageFeatureExtractor(backbone=backbone, image_size=8, batch_size=2).fit()
     extractor.transform([images[:4], images[4:]])
     assert len(read) == 9

@@ -21,6 +21,7 @@ LAYERS = [
     {"nn"},
     {"classifiers"},
     {"baselines"},
+    {"inspection"},
     {"io", "plotting", "utils.estimator_checks"},
     {"cli", "__init__"},
 ]

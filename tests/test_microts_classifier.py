@@ -292,14 +292,19 @@ def test_ablation_iv_without_alignment_trains_on_dtw_and_ap_alone(data, unablate
 def test_ablations_v_and_vi_remove_a_branch(data, params, has_frames, has_pooling):
     X, _ = data
     clf = _ablated(data, **params)
+    # The methods of a removed branch do not exist (hasattr is how callers ask).
+    assert hasattr(clf, "predict_frame_proba") is has_frames
+    assert hasattr(clf, "pooling_weights") is has_pooling
     if has_frames:
         assert len(clf.predict_frame_proba(X[:2])) == 2
     else:
-        with pytest.raises(ValueError, match="no per-frame output"):
+        with pytest.raises(AttributeError, match="predict_frame_proba") as error:
             clf.predict_frame_proba(X[:2])
+        assert "attention=False: the network has no per-frame output" in str(error.value.__cause__)
     if not has_pooling:
-        with pytest.raises(ValueError, match="no attention pooling"):
+        with pytest.raises(AttributeError, match="pooling_weights") as error:
             clf.pooling_weights(X[:2])
+        assert "pooling=False: the network has no attention pooling" in str(error.value.__cause__)
         # (vi) predicts with "dtw" whatever the strategy asks
         np.testing.assert_array_equal(
             clf.set_params(strategy="knn").predict_proba(X),

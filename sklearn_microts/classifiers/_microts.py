@@ -7,9 +7,9 @@ import numpy as np
 import pywt
 import torch
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
+from sklearn.utils.metaestimators import available_if
 
 from ..nn import MicroTSLoss, MicroTSModule
-from ..nn._targets import target_sequences
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
@@ -35,6 +35,20 @@ STRATEGIES = (*VOTERS, "vote")
 # The knn search compares blocks of test cases with the reference cases, at most this many
 # pairs a block: its memory stays bounded (20,000 x 20,000 pairs at once took over 24 GB).
 _KNN_BLOCK_PAIRS = 2**22
+
+
+def _has_branch(name):
+    """For ``available_if``: the methods that read a branch exist only with it, so that
+    ``hasattr`` tells what a model offers (the displays and :mod:`~sklearn_microts.inspection`
+    ask that way)."""
+    output = {"attention": "per-frame output", "pooling": "attention pooling"}[name]
+
+    def check(classifier):
+        if not getattr(classifier, name):
+            raise AttributeError(f"{name}=False: the network has no {output}.")
+        return True
+
+    return check
 
 
 @Substitution(
@@ -143,6 +157,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Class of each training case, as an index into ``classes_``.
     attention_length_ : int or None
         The ``attention_length`` the network was built with (``"auto"`` resolved).
+    strategies_ : tuple of str
+        The inference strategies the fitted network offers: all four, or the one an
+        ablation leaves (``("ap",)`` without attention, ``("dtw",)`` without pooling).
+    target_sequences_ : ndarray of shape (n_classes, target_length, n_classes)
+        The class target sequences ``y_l`` the per-frame probabilities were trained
+        against, one per class, as the ``"dtw"`` strategy reads them. Only with
+        ``attention=True``.
     vote_pooling_ : {"majority", "log-linear"}
         How the vote combined its voters in ``fit``: ``"log-linear"`` where
         ``vote_weights="auto"`` learned a pool on validation cases. Only with
@@ -338,8 +359,14 @@ class MicroTSClassifier(BaseSequenceClassifier):
         }
 
     def _after_fit(self, frames, lengths, labels):
-        # The training cases' y_attn, kept in the ragged layout for the "knn" strategy.
+        # Each ablation (:ref:`method_ablations`) leaves one strategy.
+        self.strategies_ = (
+            ("ap",) if not self.attention else ("dtw",) if not self.pooling else STRATEGIES
+        )
         if self.attention:
+            # The loss's targets: the "dtw" strategy and the displays read what was trained.
+            self.target_sequences_ = self.net_.criterion_.targets.cpu().numpy()
+            # The training cases' y_attn, kept in the ragged layout for the "knn" strategy.
             frame_proba, case_logits, _ = self._unpad(*self._forward_frames(frames, lengths))
             self.train_frame_proba_ = np.concatenate(frame_proba).astype(np.float32)
             self.train_lengths_ = lengths.copy()
@@ -388,6 +415,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     # -- inference --------------------------------------------------------------------------
 
+    @available_if(_has_branch("attention"))
     @Substitution(**SEQUENCE_DOCS)
     def predict_frame_proba(self, X):
         """Per-frame class probabilities ``y_attn`` of each case.
@@ -401,11 +429,10 @@ class MicroTSClassifier(BaseSequenceClassifier):
         frame_proba : list of ndarray of shape (n_frames_i, n_classes)
             Which frames point to which class: a pathologist's view of the decision.
         """
-        if not self.attention:
-            raise ValueError("attention=False: the network has no per-frame output.")
         frame_proba, _, _ = self._unpad(*self._forward(X))
         return frame_proba
 
+    @available_if(_has_branch("pooling"))
     @Substitution(**SEQUENCE_DOCS)
     def pooling_weights(self, X):
         """Attention pooling weights of each case's frames (each case's sum to 1).
@@ -419,8 +446,6 @@ class MicroTSClassifier(BaseSequenceClassifier):
         weights : list of ndarray of shape (n_frames_i,)
             How much each frame counts in the pooled prediction.
         """
-        if not self.pooling:
-            raise ValueError("pooling=False: the network has no attention pooling.")
         _, _, weights = self._unpad(*self._forward(X))
         return weights
 
@@ -452,7 +477,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
             {name: getattr(self, name) for name in self._inference_params},
             caller_name=type(self).__name__,
         )
-        return "ap" if not self.attention else "dtw" if not self.pooling else self.strategy
+        return self.strategy if len(self.strategies_) > 1 else self.strategies_[0]
 
     def _proba_from_outputs(self, outputs, lengths):
         frame_proba, case_logits, _ = self._unpad(outputs, lengths)
@@ -487,10 +512,9 @@ class MicroTSClassifier(BaseSequenceClassifier):
     def _proba_dtw(self, frame_proba, case_logits, lengths):
         """Soft-DTW distance of each case's ``y_attn`` to every class target, as a softmax."""
         padded, _ = pad_frames(np.concatenate(frame_proba), lengths, fill_value=0.0)
-        targets = target_sequences(len(self.classes_), self.target_length, self.target)
         distances = cdist_soft_dtw(
             torch.from_numpy(padded).to(self.net_.device, torch.float64),
-            targets.to(self.net_.device, torch.float64),
+            torch.from_numpy(self.target_sequences_).to(self.net_.device, torch.float64),
             gamma=self.gamma,
             x_lengths=lengths,
         )

@@ -1,18 +1,18 @@
 """Predictions of a fitted model on cases: every strategy's call and the evidence behind it."""
 
-from ..plotting._evidence import model_evidence
+from ..inspection import case_evidence
 from ._errors import UsageError
 
 
 def checked_evidence(model, X, *, n_features):
-    """The :class:`~sklearn_microts.plotting._evidence.Evidence` of ``model`` on ``X``, once
+    """The :class:`~sklearn_microts.inspection.CaseEvidence` of ``model`` on ``X``, once
     the cases are known to have the ``n_features`` the model was fitted on."""
     if X[0].shape[1] != n_features:
         raise UsageError(
             f"The cases have {X[0].shape[1]} features per frame but the model was fitted on "
             f"{n_features}."
         )
-    return model_evidence(model, X)
+    return case_evidence(model, X)
 
 
 def predictions_table(cases, evidence, trust=None):
@@ -44,7 +44,7 @@ def predictions_table(cases, evidence, trust=None):
         columns["confidence"] = calls["probability"]
         columns["refer"] = calls["refer"]
         columns["prediction_set"] = calls["set"]
-    for name, proba in evidence.strategy_probas.items():
+    for name, proba in evidence.strategy_proba.items():
         columns[name] = classes[proba.argmax(1)]
         columns[f"{name}_proba"] = proba.max(1)
     return pandas.DataFrame(columns)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting._case_evidence import case_display, figure_size
+from ..plotting import CaseEvidenceDisplay
 from ._trust import referral_reason
 
 # Clicking a column header sorts by it (numbers numerically); the page works without it.
@@ -99,11 +99,9 @@ def write_report(cases, evidence, table, out, *, title, trust=None):
         row = table.iloc[i]
         reason = referral_reason(row, trust) if trust and row["refer"] else None
         # The first case opens with its evidence shown.
-        rows.append(
-            _row(row, image, list(evidence.strategy_probas), reason=reason, open_=not rows)
-        )
+        rows.append(_row(row, image, list(evidence.strategy_proba), reason=reason, open_=not rows))
     index = out / "index.html"
-    page = _page(title, table, rows, list(evidence.strategy_probas), trust=trust)
+    page = _page(title, table, rows, list(evidence.strategy_proba), trust=trust)
     index.write_text(page, encoding="utf-8")
     return index
 
@@ -112,16 +110,16 @@ def _evidence_figure(cases, evidence, i):
     """The evidence strip of case ``i`` on a figure of its own (no pyplot: no global state)."""
     from matplotlib.figure import Figure
 
-    n_frames = len(cases.X[i])
-    figure = Figure(figsize=figure_size(n_frames), layout="constrained")
-    case_display(
+    figure = Figure(layout="constrained")
+    display = CaseEvidenceDisplay.from_evidence(
         evidence,
         i,
-        n_frames=n_frames,
         images=None if cases.images is None else cases.images[i],
         y_true=None if cases.y is None else cases.y[i],
         case_name=cases.names[i],
-    ).plot(ax=figure.add_subplot())
+        ax=figure.add_subplot(),
+    )
+    figure.set_size_inches(display.figsize)
     return figure
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ..utils._onset import SIGNAL_ONSET
+from ..utils._onset import SIGNAL_ONSET, relative_times
 
 
 def class_profiles(times, n_classes, kind):
@@ -22,11 +22,6 @@ def class_profiles(times, n_classes, kind):
     for c in range(n_classes):
         profiles[c, :, c] = rise
     return profiles
-
-
-def relative_times(length):
-    """``t_j = j / (length - 1)``; a single step sits at the end of the profile, t = 1."""
-    return np.linspace(0.0, 1.0, length) if length > 1 else np.ones(1)
 
 
 def target_sequences(n_classes, length, kind):

@@ -3,10 +3,11 @@
 import numpy as np
 import torch
 
-from ..nn._targets import relative_times, target_sequences
+from ..inspection import case_evidence
 from ..softdtw import dtw_path
+from ..utils._onset import relative_times
 from ._axes import import_pyplot
-from ._evidence import check_one_case, frame_outputs, split_model, transform_cases
+from ._validation import check_one_case
 
 
 class AlignmentDisplay:
@@ -93,25 +94,21 @@ class AlignmentDisplay:
         display : AlignmentDisplay
             The plotted display.
         """
-        case = check_one_case(X)
-        steps, classifier = split_model(estimator)
-        seen, _ = transform_cases(steps, case)
-        frame_proba, _ = frame_outputs(classifier, seen)
-        params = classifier.get_params()
-        if frame_proba is None or "target_length" not in params:
+        evidence = case_evidence(estimator, check_one_case(X), strategies=())
+        if evidence.frame_proba is None or evidence.target_sequences is None:
             raise ValueError(
-                f"{type(classifier).__name__} has no per-frame probabilities trained against "
-                "a target sequence: there is no alignment to show."
+                f"{type(evidence.classifier).__name__} has no per-frame probabilities trained "
+                "against a target sequence: there is no alignment to show."
             )
-        classes = classifier.classes_
+        classes = evidence.classes
         if label is None:
-            label = estimator.predict(case)[0]
+            label = classes[evidence.proba[0].argmax()]
         matches = np.flatnonzero(classes == label)
         if len(matches) == 0:
             raise ValueError(f"label {label!r} is not a class of the model: {list(classes)}.")
         class_index = int(matches[0])
-        target = target_sequences(len(classes), params["target_length"], params["target"])
-        target = target[class_index].numpy()
+        target = evidence.target_sequences[class_index]
+        frame_proba = evidence.frame_proba
         (path,) = dtw_path(
             torch.from_numpy(frame_proba[0][None].astype(np.float64)), torch.from_numpy(target)
         )

@@ -2,9 +2,24 @@
 
 import numpy as np
 
-from ..preprocessing._images import _load_image
+from ..inspection import case_evidence
+from ..utils._docstring import Substitution
+from ..utils._image_files import read_image
 from ._axes import panel_axes
-from ._evidence import check_one_case, model_evidence, split_model
+from ._validation import check_one_case
+
+# The parameters that both constructors take after the case itself.
+_CASE_DOCS = {
+    "case_labels": """\
+images : list of (str, Path or ndarray), default=None
+    The case's images, one per frame of the original case.
+y_true : object, default=None
+    True label of the case.
+case_name : str, default=None
+    Name of the case.
+ax : matplotlib Axes or sequence of Axes, default=None
+    Where to draw, see :meth:`plot`.""",
+}
 
 # Side in pixels of the thumbnails drawn in the strip (small: a strip holds dozens).
 THUMBNAIL_SIZE = 64
@@ -20,7 +35,9 @@ class CaseEvidenceDisplay:
     probability and no weight. The title gives the case's prediction under each inference
     strategy.
 
-    Create it with :meth:`from_estimator`; the constructor takes precomputed values.
+    Create it with :meth:`from_estimator`, or :meth:`from_evidence` from a
+    :class:`~sklearn_microts.inspection.CaseEvidence` already computed; the constructor
+    takes precomputed values.
 
     Parameters
     ----------
@@ -102,8 +119,9 @@ class CaseEvidenceDisplay:
         self.case_name = case_name
 
     @classmethod
+    @Substitution(**_CASE_DOCS)
     def from_estimator(
-        cls, estimator, X, *, images=None, y_true=None, case_name=None, strategies=None, ax=None
+        cls, estimator, X, *, strategies=None, images=None, y_true=None, case_name=None, ax=None
     ):
         """Compute and plot the evidence of a fitted model on one case.
 
@@ -114,17 +132,10 @@ class CaseEvidenceDisplay:
             one (its de-duplication is mapped back to the original frames).
         X : array-like of shape (n_frames, n_features)
             One case.
-        images : list of (str, Path or ndarray), default=None
-            The case's images, one per frame of ``X``.
-        y_true : object, default=None
-            True label of the case.
-        case_name : str, default=None
-            Name of the case.
         strategies : list of str, default=None
             Strategies whose prediction the title gives; ``None``: every one the
             classifier offers.
-        ax : matplotlib Axes or sequence of Axes, default=None
-            Where to draw, see :meth:`plot`.
+        {case_labels}
 
         Returns
         -------
@@ -134,16 +145,60 @@ class CaseEvidenceDisplay:
         (case,) = check_one_case(X)
         if images is not None and len(images) != len(case):
             raise ValueError(f"images has {len(images)} entries but X has {len(case)} frames.")
-        evidence = model_evidence(estimator, [case], strategies)
-        if evidence.frame_proba is None and evidence.weights is None:
-            _, classifier = split_model(estimator)
+        evidence = case_evidence(estimator, [case], strategies=strategies)
+        return cls.from_evidence(
+            evidence, 0, images=images, y_true=y_true, case_name=case_name, ax=ax
+        )
+
+    @classmethod
+    @Substitution(**_CASE_DOCS)
+    def from_evidence(
+        cls, evidence, index=0, *, images=None, y_true=None, case_name=None, ax=None
+    ):
+        """Plot one case of evidence already computed.
+
+        Parameters
+        ----------
+        evidence : CaseEvidence
+            The evidence of a model on cases, from
+            :func:`~sklearn_microts.inspection.case_evidence`.
+        index : int, default=0
+            The case of ``evidence`` to show.
+        {case_labels}
+
+        Returns
+        -------
+        display : CaseEvidenceDisplay
+            The plotted display.
+        """
+        if evidence.frame_proba is None and evidence.pooling_weights is None:
             raise ValueError(
-                f"{type(classifier).__name__} gives neither per-frame probabilities nor "
-                "pooling weights: there is no frame evidence to show."
+                f"{type(evidence.classifier).__name__} gives neither per-frame probabilities "
+                "nor pooling weights: there is no frame evidence to show."
             )
-        return case_display(
-            evidence, 0, n_frames=len(case), images=images, y_true=y_true, case_name=case_name
+
+        def of_case(outputs):
+            return None if outputs is None else outputs[index]
+
+        return cls(
+            n_frames=evidence.n_frames[index],
+            frame_positions=evidence.positions[index],
+            classes=evidence.classes,
+            predictions={name: proba[index] for name, proba in evidence.strategy_proba.items()},
+            frame_proba=of_case(evidence.frame_proba),
+            pooling_weights=of_case(evidence.pooling_weights),
+            images=images,
+            y_true=y_true,
+            case_name=case_name,
         ).plot(ax=ax)
+
+    @property
+    def figsize(self):
+        """Size in inches of the figure :meth:`plot` makes when given no Axes.
+
+        Wider for a longer case, within reason.
+        """
+        return (min(16.0, max(8.0, 4.0 + 0.3 * self.n_frames)), 5.0)
 
     def plot(self, *, ax=None):
         """Draw the panels.
@@ -178,7 +233,7 @@ class CaseEvidenceDisplay:
             len(panels),
             vertical=True,
             ratios=ratios,
-            figsize=figure_size(self.n_frames),
+            figsize=self.figsize,
             sharex=True,
         )
         panel = dict(zip(panels, self.axes_, strict=True))
@@ -211,7 +266,7 @@ class CaseEvidenceDisplay:
 
     def _plot_strip(self, axes, removed):
         for i, image in enumerate(self.images):
-            thumbnail = _load_image(image, THUMBNAIL_SIZE)
+            thumbnail = read_image(image, THUMBNAIL_SIZE)
             self.thumbnails_.append(
                 axes.imshow(
                     thumbnail,
@@ -240,24 +295,3 @@ class CaseEvidenceDisplay:
             for strategy, proba in self.predictions.items()
         )
         return f"{case}\n{calls}" if case else calls
-
-
-def case_display(evidence, i, *, n_frames, images=None, y_true=None, case_name=None):
-    """The (unplotted) :class:`CaseEvidenceDisplay` of case ``i`` of ``evidence`` (a
-    :class:`~sklearn_microts.plotting._evidence.Evidence`), a case of ``n_frames``."""
-    return CaseEvidenceDisplay(
-        n_frames=n_frames,
-        frame_positions=evidence.positions[i],
-        classes=evidence.classes,
-        predictions={name: proba[i] for name, proba in evidence.strategy_probas.items()},
-        frame_proba=None if evidence.frame_proba is None else evidence.frame_proba[i],
-        pooling_weights=None if evidence.weights is None else evidence.weights[i],
-        images=images,
-        y_true=y_true,
-        case_name=case_name,
-    )
-
-
-def figure_size(n_frames):
-    """Size of a figure for a case of ``n_frames``: wider for longer cases, within reason."""
-    return (min(16.0, max(8.0, 4.0 + 0.3 * n_frames)), 5.0)

@@ -4,9 +4,10 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, confusion_matrix, f1_score
 from sklearn.utils.validation import column_or_1d
 
+from ..inspection import strategy_proba
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
+from ..utils._validation import check_sequences
 from ._axes import panel_axes
-from ._evidence import split_model, strategy_probas, transform_cases
 
 
 class StrategyComparisonDisplay:
@@ -77,15 +78,13 @@ class StrategyComparisonDisplay:
         display : StrategyComparisonDisplay
             The plotted display.
         """
-        steps, classifier = split_model(estimator)
-        seen, _ = transform_cases(steps, X)
-        y = column_or_1d(y)
-        if len(y) != len(seen):
-            raise ValueError(f"X has {len(seen)} cases but y has {len(y)} labels.")
-        probas = strategy_probas(classifier, seen, strategies)
+        X, y = check_sequences(X), column_or_1d(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} cases but y has {len(y)} labels.")
+        probas = strategy_proba(estimator, X, strategies=strategies)
         if groups is not None:
             y, probas = _per_patient(y, probas, groups)
-        classes = classifier.classes_
+        classes = estimator.classes_
         predictions = {name: classes[proba.argmax(1)] for name, proba in probas.items()}
         return cls.from_predictions(y, predictions, labels=classes, ax=ax)
 

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._device import resolve_device
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
+from ..utils._image_files import read_image
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
 from ..utils._validation import POSITIVE_INT
@@ -212,7 +213,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         Images are decoded and resized one by one as uint8, then converted and normalised
         as one batch (a quarter of the memory traffic of per-image float arrays).
         """
-        pixels = [_load_image(image, self.image_size_) for image in images]
+        pixels = [read_image(image, self.image_size_) for image in images]
         if self.stain == "macenko":
             pixels = [_normalize_stain(p, image) for p, image in zip(pixels, images, strict=True)]
         batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -350,32 +351,3 @@ def _check_image_sequences(X):
         if len(case) == 0:
             raise ValueError(f"X case {i} has no images.")
     return [list(case) for case in X]
-
-
-def _load_image(image, size):
-    """One image as a (size, size, 3) uint8 array, scaled by its bit depth; errors name the
-    file."""
-    from PIL import Image, UnidentifiedImageError
-
-    from ._pixels import SIXTEEN_BIT_MODES, sixteen_bit_to_uint8, to_uint8
-
-    if isinstance(image, np.ndarray):
-        array = np.asarray(image)
-        if array.ndim != 3 or array.shape[2] != 3:
-            raise ValueError(f"An image array must be (H, W, 3), got shape {array.shape}.")
-        picture = Image.fromarray(to_uint8(array, "An image array"))
-    else:
-        try:
-            with Image.open(image) as opened:
-                if opened.mode in SIXTEEN_BIT_MODES:  # convert("RGB") would saturate them
-                    gray = sixteen_bit_to_uint8(np.asarray(opened), f"Image {image}")
-                    picture = Image.fromarray(gray).convert("RGB")
-                else:
-                    picture = opened.convert("RGB")
-        except FileNotFoundError as exc:
-            raise FileNotFoundError(f"Image not found: {image}") from exc
-        except (UnidentifiedImageError, OSError) as exc:
-            raise ValueError(f"Cannot read image {image}: {exc}") from exc
-    if picture.size != (size, size):
-        picture = picture.resize((size, size), Image.BILINEAR)
-    return np.asarray(picture, dtype=np.uint8)

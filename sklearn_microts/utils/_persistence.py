@@ -1,5 +1,6 @@
 """Pickles that know which version of the package wrote them."""
 
+import inspect
 import warnings
 
 from sklearn.exceptions import NotFittedError
@@ -52,6 +53,11 @@ class VersionedPickleMixin:
                 f"{type(self).__name__} lacks the fitted attribute {name!r}. "
                 f"{self._version_mismatch(state[VERSION_KEY])}"
             )
+        descriptor = inspect.getattr_static(type(self), name, None)
+        if hasattr(descriptor, "__get__"):
+            # A descriptor of the class refused (``available_if``): Python then calls this
+            # method and would hide its message; asking it again raises that message.
+            return descriptor.__get__(self, type(self))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _version_mismatch(self, original):

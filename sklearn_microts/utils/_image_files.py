@@ -1,4 +1,7 @@
-"""Pixel values of any bit depth brought to the 8 bits the backbones were trained on."""
+"""Image files read as the models and the displays see them: RGB, 8 bits, square.
+
+Pixel values of any bit depth are brought to the 8 bits the backbones were trained on.
+"""
 
 import numpy as np
 
@@ -40,3 +43,30 @@ def sixteen_bit_to_uint8(pixels, where):
             "16-bit range [0, 65535]: their bit depth is unknown; save it as 8 or 16-bit."
         )
     return to_uint8(pixels.astype(np.uint16), where)
+
+
+def read_image(image, size):
+    """One image as a (size, size, 3) uint8 array, scaled by its bit depth; errors name the
+    file."""
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(image, np.ndarray):
+        array = np.asarray(image)
+        if array.ndim != 3 or array.shape[2] != 3:
+            raise ValueError(f"An image array must be (H, W, 3), got shape {array.shape}.")
+        picture = Image.fromarray(to_uint8(array, "An image array"))
+    else:
+        try:
+            with Image.open(image) as opened:
+                if opened.mode in SIXTEEN_BIT_MODES:  # convert("RGB") would saturate them
+                    gray = sixteen_bit_to_uint8(np.asarray(opened), f"Image {image}")
+                    picture = Image.fromarray(gray).convert("RGB")
+                else:
+                    picture = opened.convert("RGB")
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"Image not found: {image}") from exc
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ValueError(f"Cannot read image {image}: {exc}") from exc
+    if picture.size != (size, size):
+        picture = picture.resize((size, size), Image.BILINEAR)
+    return np.asarray(picture, dtype=np.uint8)
