@@ -138,6 +138,37 @@ def test_alignment_joins_the_case_to_the_target(data, model, figure):
         AlignmentDisplay.from_estimator(model, X[3], label="tumour")
 
 
+def test_alignment_from_predictions_computes_the_path_and_styles_the_case(figure):
+    # A case whose class-1 probability rises late is aligned with a target rising late:
+    # the path starts and ends at both ends, and never goes back.
+    rise = np.array([0.1, 0.1, 0.2, 0.9, 1.0])
+    frame_proba = np.column_stack([1 - rise, rise])
+    target = np.column_stack([1 - np.linspace(0, 1, 4) ** 3, np.linspace(0, 1, 4) ** 3])
+    display = AlignmentDisplay.from_predictions(
+        frame_proba,
+        target,
+        class_index=1,
+        classes=["benign", "malignant"],
+        ax=figure.add_subplot(),
+        color="black",
+        linestyle=":",
+    )
+    path = np.asarray(display.path)
+    assert path[0].tolist() == [0, 0]
+    assert path[-1].tolist() == [4, 3]
+    assert np.all(np.diff(path, axis=0) >= 0)
+    np.testing.assert_allclose(display.frame_line_.get_ydata(), rise)
+    assert display.frame_line_.get_color() == "black"
+    assert display.frame_line_.get_linestyle() == ":"
+    assert "malignant" in display.frame_line_.get_label()
+    with pytest.raises(ValueError, match="2 classes but target has 3"):
+        AlignmentDisplay.from_predictions(frame_proba, np.full((4, 3), 0.3), class_index=0)
+    with pytest.raises(ValueError, match="class_index must be in"):
+        AlignmentDisplay.from_predictions(frame_proba, target, class_index=2)
+    with pytest.raises(ValueError, match="probabilities in"):
+        AlignmentDisplay.from_predictions(frame_proba * np.nan, target, class_index=0)
+
+
 def test_strategy_comparison_scores_each_strategy(data, model, figure):
     X, y = data
     display = StrategyComparisonDisplay.from_estimator(model, X, y, ax=figure.add_subplot())

@@ -5,9 +5,19 @@ import torch
 
 from ..inspection import case_evidence
 from ..softdtw import dtw_path
+from ..utils._docstring import Substitution
 from ..utils._onset import relative_times
 from ._axes import import_pyplot
 from ._validation import check_one_case
+
+# The parameters of every method that draws.
+_DRAWING_DOCS = {
+    "drawing": """\
+ax : matplotlib Axes, default=None
+    Where to draw; ``None`` makes a new figure.
+**kwargs : dict
+    Passed to matplotlib's ``plot`` for the case's curve.""",
+}
 
 
 class AlignmentDisplay:
@@ -20,7 +30,8 @@ class AlignmentDisplay:
     steps), joined by the optimal DTW alignment of the two whole sequences: where the
     network's evidence rises compared with where the target expects it.
 
-    Create it with :meth:`from_estimator`; the constructor takes precomputed values.
+    Create it with :meth:`from_estimator`, or :meth:`from_predictions` from per-frame
+    probabilities and a target already computed; the constructor takes precomputed values.
 
     Parameters
     ----------
@@ -74,7 +85,8 @@ class AlignmentDisplay:
         self.classes = classes
 
     @classmethod
-    def from_estimator(cls, estimator, X, *, label=None, ax=None):
+    @Substitution(**_DRAWING_DOCS)
+    def from_estimator(cls, estimator, X, *, label=None, ax=None, **kwargs):
         """Align the per-frame probabilities of one case with a class target and plot them.
 
         Parameters
@@ -86,8 +98,7 @@ class AlignmentDisplay:
             One case.
         label : object, default=None
             The class whose target to align with; ``None``: the predicted class.
-        ax : matplotlib Axes, default=None
-            Where to draw; ``None`` makes a new figure.
+        {drawing}
 
         Returns
         -------
@@ -107,26 +118,68 @@ class AlignmentDisplay:
         if len(matches) == 0:
             raise ValueError(f"label {label!r} is not a class of the model: {list(classes)}.")
         class_index = int(matches[0])
-        target = evidence.target_sequences[class_index]
-        frame_proba = evidence.frame_proba
-        (path,) = dtw_path(
-            torch.from_numpy(frame_proba[0][None].astype(np.float64)), torch.from_numpy(target)
+        return cls.from_predictions(
+            evidence.frame_proba[0],
+            evidence.target_sequences[class_index],
+            class_index=class_index,
+            classes=classes,
+            ax=ax,
+            **kwargs,
         )
+
+    @classmethod
+    @Substitution(**_DRAWING_DOCS)
+    def from_predictions(
+        cls, frame_proba, target, *, class_index, classes=None, ax=None, **kwargs
+    ):
+        """Align given per-frame probabilities with a class target and plot them.
+
+        Parameters
+        ----------
+        frame_proba : array-like of shape (n_frames, n_classes)
+            Per-frame class probabilities of one case (``predict_frame_proba``).
+        target : array-like of shape (target_length, n_classes)
+            The target sequence of the class to align with (a row of a fitted
+            classifier's ``target_sequences_``).
+        class_index : int
+            The column of ``frame_proba`` and ``target`` to draw.
+        classes : array-like of shape (n_classes,), default=None
+            Class labels; ``None``: the column numbers.
+        {drawing}
+
+        Returns
+        -------
+        display : AlignmentDisplay
+            The plotted display.
+        """
+        frame_proba = _check_proba(frame_proba, "frame_proba")
+        target = _check_proba(target, "target")
+        n_classes = frame_proba.shape[1]
+        if target.shape[1] != n_classes:
+            raise ValueError(
+                f"frame_proba has {n_classes} classes but target has {target.shape[1]}."
+            )
+        classes = np.arange(n_classes) if classes is None else np.asarray(classes)
+        if len(classes) != n_classes:
+            raise ValueError(f"classes has {len(classes)} labels for {n_classes} columns.")
+        if not 0 <= class_index < n_classes:
+            raise ValueError(f"class_index must be in [0, {n_classes}), got {class_index}.")
+        (path,) = dtw_path(torch.from_numpy(frame_proba[None]), torch.from_numpy(target))
         return cls(
-            frame_proba=frame_proba[0],
+            frame_proba=frame_proba,
             target=target,
             path=path,
             class_index=class_index,
             classes=classes,
-        ).plot(ax=ax)
+        ).plot(ax=ax, **kwargs)
 
-    def plot(self, *, ax=None):
+    @Substitution(**_DRAWING_DOCS)
+    def plot(self, *, ax=None, **kwargs):
         """Draw the two probability curves and the alignment.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Where to draw; ``None`` makes a new figure.
+        {drawing}
 
         Returns
         -------
@@ -154,7 +207,9 @@ class AlignmentDisplay:
             LineCollection(segments, colors="0.6", linewidths=0.8, label="DTW alignment")
         )
         label = self.classes[c]
-        (self.frame_line_,) = ax.plot(frame_times, frames, "o-", label=f"case: P({label})")
+        (self.frame_line_,) = ax.plot(
+            frame_times, frames, **{"marker": "o", "label": f"case: P({label})", **kwargs}
+        )
         (self.target_line_,) = ax.plot(
             target_times, target, "s--", markersize=3, label=f"target of {label}"
         )
@@ -164,3 +219,13 @@ class AlignmentDisplay:
         ax.legend(loc="upper left", fontsize="small")
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+
+def _check_proba(values, name):
+    """``values`` as a finite 2-D float64 array of probabilities, or a ValueError naming it."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 2 or not array.size:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {array.shape}.")
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
+        raise ValueError(f"{name} must hold probabilities in [0, 1], without NaN.")
+    return array
