@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas
 import torch
-from _harness import Table, add_image_root, require_image_root
+from _harness import Table, add_image_root, cpu_model, load_average, require_image_root
 
 
 def main():
@@ -78,12 +78,14 @@ def main():
         n_cases, n_images = table["case"].nunique(), len(table)
 
     Table(args.output).add(
-        f"{n_cases} cases, {n_images} images; {os.cpu_count()} CPUs, torch "
+        f"{n_cases} cases, {n_images} images; {cpu_model()}, {os.cpu_count()} CPUs, torch "
         f"{torch.__version__} ({torch.get_num_threads()} threads), {platform.machine()}",
         "",
         "| command | seconds |",
         "|---|---:|",
         *(f"| microts {name} | {seconds:.1f} |" for name, seconds in rows),
+        "",
+        f"At the end: {load_average()}.",
     )
 
 

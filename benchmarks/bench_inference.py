@@ -25,7 +25,7 @@ import resource
 import time
 
 import numpy as np
-from _harness import Table, run_isolated
+from _harness import Table, cpu_model, load_average, run_isolated
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
 LONG_CASES = (300, 600, 1500)
@@ -126,7 +126,11 @@ def main():
         return run_isolated(__file__, arguments, args.time_limit)
 
     table = Table(args.output)
-    table.add(f"{args.device}, {platform.machine()}, {args.time_limit:.0f} s per row at most", "")
+    table.add(
+        f"{args.device}, {cpu_model()}, {platform.machine()}, {load_average()}; "
+        f"{args.time_limit:.0f} s per row at most",
+        "",
+    )
     table.add(
         "| strategy | forward (s) | strategy (s) | predict 200 cases (s) | x dtw |",
         "|---|---:|---:|---:|---:|",
@@ -157,6 +161,7 @@ def main():
             table.add(f"| {label} | {N_TRAIN if size == 'all' else size} | {result} |")
         else:
             table.add(f"| {label} | {result['reference']} | {result['seconds']:.2f} |")
+    table.add("", f"At the end: {load_average()}.")
 
 
 if __name__ == "__main__":

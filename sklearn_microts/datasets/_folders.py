@@ -1,11 +1,13 @@
 """Image sequences from a user's own folders: one sub-folder per case."""
 
+import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 ORDERS = ("name", "mtime", "capture_time")
 # EXIF tags (Exif 2.3): the capture time, to the second, and its fraction of a second; the
@@ -15,6 +17,10 @@ _DATE_TIME_ORIGINAL, _SUBSEC_TIME_ORIGINAL = 36867, 37521
 _DATE_TIME, _SUBSEC_TIME = 306, 37520
 
 
+@validate_params(
+    {"root": [str, os.PathLike], "pattern": [str], "order": [StrOptions(set(ORDERS))]},
+    prefer_skip_nested_validation=True,
+)
 def load_image_sequences(root, *, pattern="*.png", order="name"):
     r"""One case per sub-folder of ``root``: its images matching ``pattern``, in order.
 
@@ -61,8 +67,6 @@ def load_image_sequences(root, *, pattern="*.png", order="name"):
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"{str(root)!r} is not a folder.")
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {', '.join(map(repr, ORDERS))}; got {order!r}.")
     cases, data = [], []
     for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=_natural_key):
         # Natural order first: the sorts by time below are stable, so it breaks their ties.
