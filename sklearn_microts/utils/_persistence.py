@@ -53,7 +53,7 @@ class VersionedPickleMixin:
                 f"{type(self).__name__} lacks the fitted attribute {name!r}. "
                 f"{self._version_mismatch(state[VERSION_KEY])}"
             )
-        descriptor = inspect.getattr_static(type(self), name, None)
+        descriptor = inspect.getattr_static(self, name, None)  # the class's, never the type's
         if hasattr(descriptor, "__get__"):
             # A descriptor of the class refused (``available_if``): Python then calls this
             # method and would hide its message; asking it again raises that message.
