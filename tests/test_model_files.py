@@ -15,6 +15,13 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    PowerTransformer,
+    QuantileTransformer,
+    RobustScaler,
+)
 from skorch.callbacks import Checkpoint
 
 import sklearn_microts
@@ -80,6 +87,24 @@ def test_pipeline_predicts_the_same_for_every_strategy(pipeline, tmp_path):
         np.testing.assert_allclose(a, b, atol=1e-6)
     # A loaded model fits again like a new one.
     assert loaded.fit(X, y).predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize(
+    "scaler",
+    [
+        QuantileTransformer(n_quantiles=20, output_distribution="normal"),
+        PowerTransformer(),
+        RobustScaler(),
+        MinMaxScaler(),
+        MaxAbsScaler(),
+    ],
+    ids=lambda scaler: type(scaler).__name__,
+)
+def test_every_scikit_learn_scaler_as_standardize_round_trips(scaler, tmp_path):
+    fitted = MicroTSClassifier(**TINY_MICROTS, **TINY, standardize=scaler).fit(X, y)
+    loaded = _round_trip(fitted, tmp_path)
+    assert type(loaded.scaler_) is type(scaler)
+    np.testing.assert_allclose(loaded.predict_proba(X), fitted.predict_proba(X), atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,11 @@ class weights, frame dropout, input dropout and the validation rule."""
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, QuantileTransformer, StandardScaler
 
 from sklearn_microts import MicroTSClassifier, SequencePooler
 from sklearn_microts.baselines import ABMILClassifier
@@ -39,6 +41,38 @@ def test_standardized_inputs_make_the_fit_blind_to_feature_scale(estimator):
     raw = estimator.set_params(standardize=False).fit(rescaled, y).predict_proba(rescaled)
     assert estimator.scaler_ is None
     assert not np.allclose(raw, proba, atol=1e-3)
+
+
+def test_a_transformer_as_standardize_is_fitted_on_the_training_frames():
+    # Heavy tails, as raw sensor amplitudes spanning orders of magnitude: a quantile
+    # transform in the estimator must give what it gives applied by hand to every case.
+    X, y = _data()
+    heavy = [np.sign(x) * np.expm1(3 * np.abs(x)) for x in X]
+    quantiles = QuantileTransformer(output_distribution="normal", n_quantiles=50)
+    clf = MicroTSClassifier(**{**SMALL, "random_state": 0, "standardize": quantiles}).fit(heavy, y)
+    assert not hasattr(quantiles, "quantiles_")  # cloned: the caller's is left unfitted
+    by_hand = clone(quantiles).fit(np.concatenate(heavy))
+    np.testing.assert_array_equal(clf.scaler_.quantiles_, by_hand.quantiles_)
+    transformed = [by_hand.transform(x) for x in heavy]
+    expected = MicroTSClassifier(**{**SMALL, "random_state": 0, "standardize": False}).fit(
+        transformed, y
+    )
+    np.testing.assert_allclose(
+        clf.predict_proba(heavy), expected.predict_proba(transformed), rtol=1e-5, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("transformer", "message"),
+    [
+        (PCA(n_components=2), r"into \(\d+, 2\): .* must keep the number of features"),
+        (FunctionTransformer(np.log), "gave NaN or infinite values"),
+    ],
+)
+def test_a_standardize_transformer_must_keep_the_frames_whole_and_finite(transformer, message):
+    X, y = _data()
+    with pytest.raises(ValueError, match=message):
+        MicroTSClassifier(**SMALL, standardize=transformer).fit([x - 10.0 for x in X], y)
 
 
 def test_class_weight_weighs_every_loss_term_by_the_case_class():

@@ -72,9 +72,13 @@ validation_fraction : float or "auto", default="auto"
 patience : int or None, default=10
     Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
     Needs a validation split.
-standardize : bool, default=True
+standardize : bool or transformer, default=True
     Centre and scale every feature with the mean and standard deviation of the training
     frames, inside the estimator (``scaler_``), so that features of any scale train alike.
+    A scikit-learn transformer instead (for features whose scale spans orders of
+    magnitude, ``QuantileTransformer(output_distribution="normal")``) is cloned and
+    fitted on the training frames, each frame a sample; it must keep the number of
+    features. ``False``: the features as given.
 class_weight : dict, "balanced" or None, default="balanced"
     Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
     of its share of the training cases, so that a minority class (benign patients, say)
@@ -120,8 +124,9 @@ history_ : skorch.History
     {history}
 device_ : str
     Device the network was trained on.
-scaler_ : sklearn.preprocessing.StandardScaler or None
-    The frame standardisation learned in ``fit`` (``None`` with ``standardize=False``).
+scaler_ : transformer or None
+    The frame standardisation learned in ``fit``: a ``StandardScaler``, the fitted clone
+    of the ``standardize`` transformer, or ``None`` with ``standardize=False``.
 n_features_in_ : int
     Features per frame.""",
 }
@@ -174,7 +179,7 @@ class BaseSequenceClassifier(
         "weight_decay": [NON_NEGATIVE_FLOAT32],
         "validation_fraction": [SHARE, StrOptions({"auto"})],
         "patience": [POSITIVE_INT, None],
-        "standardize": ["boolean"],
+        "standardize": ["boolean", HasMethods(["fit", "transform"])],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "frame_dropout": [SHARE],
         "group_by_length": ["boolean"],
@@ -214,7 +219,7 @@ class BaseSequenceClassifier(
                 f"{self.classes_[0]!r}."
             )
         labels = self._label_encoder.transform(y)
-        self.scaler_ = StandardScaler().fit(frames) if self.standardize else None
+        self.scaler_ = self._fitted_scaler(frames)
         frames = self._standardized(frames)
         self._before_training(lengths)
         self.device_ = training_device(self.accelerator, self.device)
@@ -319,8 +324,25 @@ class BaseSequenceClassifier(
                 f"{heads}={getattr(self, heads)}."
             )
 
+    def _fitted_scaler(self, frames):
+        if not hasattr(self.standardize, "fit"):  # a boolean
+            return StandardScaler().fit(frames) if self.standardize else None
+        return clone(self.standardize).fit(frames)
+
     def _standardized(self, frames):
-        return frames if self.scaler_ is None else self.scaler_.transform(frames)
+        if self.scaler_ is None:
+            return frames
+        scaled = np.asarray(self.scaler_.transform(frames))
+        if scaled.shape != frames.shape:
+            raise ValueError(
+                f"standardize={self.scaler_!r} turned frames of shape {frames.shape} into "
+                f"{scaled.shape}: the frame standardisation must keep the number of features."
+            )
+        if not np.all(np.isfinite(scaled)):
+            raise ValueError(
+                f"standardize={self.scaler_!r} gave NaN or infinite values for finite frames."
+            )
+        return scaled.astype(frames.dtype, copy=False)
 
     def _validation_share(self, n_cases):
         if self.validation_fraction != "auto":

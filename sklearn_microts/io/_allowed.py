@@ -24,7 +24,15 @@ def allowed_classes():
     from sklearn import calibration
     from sklearn.frozen import FrozenEstimator
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import LabelEncoder, StandardScaler
+    from sklearn.preprocessing import (
+        LabelEncoder,
+        MaxAbsScaler,
+        MinMaxScaler,
+        PowerTransformer,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
 
     from .. import baselines, classifiers, preprocessing, uncertainty
 
@@ -34,13 +42,22 @@ def allowed_classes():
         for name in package.__all__
         if isinstance(getattr(package, name), type)
     }
-    # What a fitted classifier holds (its labels, its scaler), a pipeline, and what a
+    # What a fitted classifier holds (its labels, its scaler: scikit-learn's frame-wise
+    # scalers are what ``standardize`` takes), a pipeline, and what a
     # calibrated model of `microts fit --calibrate` holds.
     # (Temperature scaling is scikit-learn 1.8's.)
     calibrators = ("_CalibratedClassifier", "_SigmoidCalibration", "_TemperatureScaling")
     theirs = {
         "sklearn.pipeline": [Pipeline],
-        "sklearn.preprocessing": [LabelEncoder, StandardScaler],
+        "sklearn.preprocessing": [
+            LabelEncoder,
+            StandardScaler,
+            RobustScaler,
+            MinMaxScaler,
+            MaxAbsScaler,
+            PowerTransformer,
+            QuantileTransformer,
+        ],
         "sklearn.frozen": [FrozenEstimator],
         "sklearn.calibration": [calibration.CalibratedClassifierCV]
         + [getattr(calibration, name) for name in calibrators if hasattr(calibration, name)],
