@@ -73,6 +73,8 @@ def test_parse_breakhis_name():
     for bad in ("SOB_X_A-14-1-40-001.png", "SOB_B_ZZ-14-1-40-001.png", "image.png"):
         with pytest.raises(ValueError, match="not a BreakHis file name"):
             parse_breakhis_name(bad)
+    with pytest.raises(TypeError, match="'name' parameter of parse_breakhis_name must be"):
+        parse_breakhis_name(Path("SOB_B_TA-14-3411F-400-012.png"))
 
 
 def test_load_breakhis_cases_in_acquisition_order(breakhis):

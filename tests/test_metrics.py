@@ -72,6 +72,8 @@ def test_bad_input_is_named():
         case_scores(Y_TRUE, Y_PRED, np.where(PROBA > 0.7, np.nan, PROBA), ["benign", "malignant"])
     with pytest.raises(ValueError, match="classes does not"):
         case_scores(Y_TRUE, Y_PRED, PROBA, ["benign", "cancer"])
+    with pytest.raises(ValueError, match="'y_proba' parameter of case_scores must be"):
+        case_scores(Y_TRUE, Y_PRED, 0.9)
 
 
 def _calibrated_cases(n, rng, stated=None):

@@ -36,6 +36,7 @@ _NAME = re.compile(
 )
 
 
+@validate_params({"name": [str]}, prefer_skip_nested_validation=True)
 def parse_breakhis_name(name):
     """Parse the fields of a BreakHis file name.
 

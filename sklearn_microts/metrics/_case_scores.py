@@ -8,6 +8,7 @@ from sklearn.metrics import (
     f1_score,
     roc_auc_score,
 )
+from sklearn.utils._param_validation import validate_params
 from sklearn.utils.multiclass import unique_labels
 
 from ._calibration import expected_calibration_error
@@ -33,6 +34,16 @@ MULTICLASS_SCORES = ("accuracy", "f1_macro", "brier", "ece", "aurc", "risk_at_80
 REPORTED_COVERAGE = 0.8
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "y_proba": ["array-like", None],
+        "classes": ["array-like", None],
+        "pos_label": "no_validation",  # any label of y_true, checked against it below
+    },
+    prefer_skip_nested_validation=True,
+)
 def case_scores(y_true, y_pred, y_proba=None, classes=None, pos_label=None):
     """Compute the scores of case predictions: the paper's F1 of the positive class first.
 
