@@ -142,10 +142,7 @@ class CaseEvidenceDisplay:
         display : CaseEvidenceDisplay
             The plotted display.
         """
-        (case,) = check_one_case(X)
-        if images is not None and len(images) != len(case):
-            raise ValueError(f"images has {len(images)} entries but X has {len(case)} frames.")
-        evidence = case_evidence(estimator, [case], strategies=strategies)
+        evidence = case_evidence(estimator, check_one_case(X), strategies=strategies)
         return cls.from_evidence(
             evidence, 0, images=images, y_true=y_true, case_name=case_name, ax=ax
         )
@@ -176,12 +173,17 @@ class CaseEvidenceDisplay:
                 f"{type(evidence.classifier).__name__} gives neither per-frame probabilities "
                 "nor pooling weights: there is no frame evidence to show."
             )
+        n_frames = evidence.n_frames[index]
+        if images is not None and len(images) != n_frames:
+            raise ValueError(
+                f"images has {len(images)} entries but case {index} has {n_frames} frames."
+            )
 
         def of_case(outputs):
             return None if outputs is None else outputs[index]
 
         return cls(
-            n_frames=evidence.n_frames[index],
+            n_frames=n_frames,
             frame_positions=evidence.positions[index],
             classes=evidence.classes,
             predictions={name: proba[index] for name, proba in evidence.strategy_proba.items()},
