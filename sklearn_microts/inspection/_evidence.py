@@ -103,15 +103,20 @@ def case_evidence(estimator, X, *, strategies=None):
     steps, classifier = _split_model(estimator)
     X = check_sequences(X)
     seen, positions = _transform_cases(steps, X)
-    has = {name: hasattr(classifier, name) for name in ("predict_frame_proba", "pooling_weights")}
+    # A classifier has the per-frame outputs of the branches it has (hasattr says which).
+    frame_proba = pooling_weights = None
+    if hasattr(classifier, "predict_frame_proba"):
+        frame_proba = classifier.predict_frame_proba(seen)
+    if hasattr(classifier, "pooling_weights"):
+        pooling_weights = classifier.pooling_weights(seen)
     return CaseEvidence(
         classes=classifier.classes_,
         proba=classifier.predict_proba(seen),
         strategy_proba=_strategy_proba(classifier, seen, strategies),
         n_frames=[len(case) for case in X],
         positions=positions,
-        frame_proba=classifier.predict_frame_proba(seen) if has["predict_frame_proba"] else None,
-        pooling_weights=classifier.pooling_weights(seen) if has["pooling_weights"] else None,
+        frame_proba=frame_proba,
+        pooling_weights=pooling_weights,
         target_sequences=getattr(classifier, "target_sequences_", None),
         classifier=classifier,
     )
