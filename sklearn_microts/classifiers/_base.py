@@ -333,6 +333,8 @@ class BaseSequenceClassifier(
         if self.scaler_ is None:
             return frames
         scaled = np.asarray(self.scaler_.transform(frames))
+        if type(self.scaler_) is StandardScaler:
+            return scaled  # finite frames in, finite frames of the same shape out
         if scaled.shape != frames.shape:
             raise ValueError(
                 f"standardize={self.scaler_!r} turned frames of shape {frames.shape} into "
