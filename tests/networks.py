@@ -10,7 +10,7 @@ import numpy as np
 
 def network(estimator, n_features, n_classes, lengths=(10, 20)):
     """``estimator``'s torch module, as ``fit`` builds it on cases of ``lengths`` frames."""
-    estimator._before_training(np.asarray(lengths))
+    estimator._before_training(np.asarray(lengths), n_features)
     return estimator._module_class(**estimator._module_params(n_features, n_classes))
 
 

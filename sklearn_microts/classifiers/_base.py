@@ -74,7 +74,9 @@ patience : int or None, default=10
     Needs a validation split.
 standardize : bool or transformer, default=True
     Centre and scale every feature with the mean and standard deviation of the training
-    frames, inside the estimator (``scaler_``), so that features of any scale train alike.
+    frames, inside the estimator (``scaler_``), so that features of any scale train alike;
+    under a Fourier frame embedding (:class:`~sklearn_microts.MicroTSClassifier`), map
+    every feature to a standard normal through the training frames' quantiles instead.
     A scikit-learn transformer instead (for features whose scale spans orders of
     magnitude, ``QuantileTransformer(output_distribution="normal")``) is cloned and
     fitted on the training frames, each frame a sample; it must keep the number of
@@ -219,9 +221,9 @@ class BaseSequenceClassifier(
                 f"{self.classes_[0]!r}."
             )
         labels = self._label_encoder.transform(y)
+        self._before_training(lengths, frames.shape[1])
         self.scaler_ = self._fitted_scaler(frames)
         frames = self._standardized(frames)
-        self._before_training(lengths)
         self.device_ = training_device(self.accelerator, self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         # torch draws the initial weights, dropout masks and batch orders from its global
@@ -297,9 +299,14 @@ class BaseSequenceClassifier(
         """The aligned frame arrays the module reads; by default the frames only."""
         return {"x": frames}
 
-    def _before_training(self, lengths):
-        """Hook run before the network is built (e.g. to resolve a parameter from the
-        training cases' lengths)."""
+    def _before_training(self, lengths, n_features):
+        """Hook run before the frames are standardised and the network is built (e.g. to
+        resolve a parameter from the training cases' lengths or their frames' width)."""
+
+    def _default_scaler(self, n_frames):
+        """The frame standardisation of ``standardize=True`` for ``n_frames`` training
+        frames, unfitted."""
+        return StandardScaler()
 
     def _after_fit(self, frames, lengths, labels):
         """Hook run once training is done (e.g. to keep what inference needs)."""
@@ -326,7 +333,7 @@ class BaseSequenceClassifier(
 
     def _fitted_scaler(self, frames):
         if not hasattr(self.standardize, "fit"):  # a boolean
-            return StandardScaler().fit(frames) if self.standardize else None
+            return self._default_scaler(len(frames)).fit(frames) if self.standardize else None
         return clone(self.standardize).fit(frames)
 
     def _standardized(self, frames):

@@ -3,6 +3,7 @@
 from ._abmil import ABMILModule
 from ._attention import SigmoidAttention, SigmoidSelfAttentionBlock
 from ._data import FrameDropoutCollate, SequenceDataset, pad_collate
+from ._embedding import FourierEmbedding
 from ._loss import CrossEntropyLoss, MicroTSLoss
 from ._microts import MicroTSModule
 from ._pooling import GatedAttentionPooling
@@ -13,6 +14,7 @@ from ._transmil import TransMILModule
 __all__ = [
     "ABMILModule",
     "CrossEntropyLoss",
+    "FourierEmbedding",
     "FrameDropoutCollate",
     "GatedAttentionPooling",
     "MicroTSLoss",

@@ -6,6 +6,7 @@ from torch import nn
 from ..utils._docstring import Substitution
 from ._attention import SigmoidAttention, SigmoidSelfAttentionBlock
 from ._data import MODULE_DOCS
+from ._embedding import FRAME_EMBEDDINGS
 from ._length_groups import by_length_groups
 from ._pooling import GatedAttentionPooling
 
@@ -40,6 +41,9 @@ class MicroTSModule(nn.Module):
         Attend to the stable and rapid parts (ablation i, no wavelet, skips it).
     pooling : bool
         Build the attention pooling branch (ablation vi removes it).
+    frame_embedding : {"linear", "fourier"}
+        The first layer, shared by ``x``, ``stable`` and ``rapid``: the paper's linear map,
+        or :class:`FourierEmbedding`.
 
     Notes
     -----
@@ -63,10 +67,12 @@ class MicroTSModule(nn.Module):
         attention,
         cross_attention,
         pooling,
+        frame_embedding,
     ):
         super().__init__()
         self.input_dropout = nn.Dropout(input_dropout)
-        self.embed = nn.Linear(n_features, d_model)  # shared by X, X_stb and X_rpd
+        # Shared by X, X_stb and X_rpd.
+        self.embed = FRAME_EMBEDDINGS[frame_embedding](n_features, d_model)
         self.head = nn.Sequential(  # f_theta, shared by frames and the pooled case
             nn.Linear(d_model, head_hidden), nn.ReLU(), nn.Linear(head_hidden, n_classes)
         )
