@@ -9,12 +9,16 @@ cases, one torch thread) and prints the median seconds per epoch, the epochs run
 accuracy of each strategy beside the majority class and a pooling floor (mean, max and min
 of each case into a logistic regression).
 
-Configurations: ``defaults``; ``paper``, the paper's text (``attention_length=None,
-normalize_dtw=False, vote_weights="equal"``); ``no-length-bias`` and ``no-dtw-scaling``,
-one default back to the paper's each; ``quantile``, the defaults with
-``standardize=QuantileTransformer(output_distribution="normal")``.
+Configurations: ``defaults``; ``linear``, the paper's linear embedding of the one feature
+in place of the defaults' Fourier features (``frame_embedding="linear"``, with
+``standardize=True`` then a plain standardisation); ``paper``, the paper's text
+(``frame_embedding="linear", attention_length=None, normalize_dtw=False,
+vote_weights="equal"``); ``no-length-bias`` and ``no-dtw-scaling``,
+one default back to the paper's each; ``quantile``, ``linear`` with
+``standardize=QuantileTransformer(output_distribution="normal")`` (the scaling that the
+defaults' Fourier embedding comes with).
 
-    python benchmarks/bench_long_series.py --data plaid --config defaults paper
+    python benchmarks/bench_long_series.py --data plaid --config defaults linear
     python benchmarks/bench_long_series.py --data generated --epochs 20
 """
 
@@ -33,10 +37,19 @@ from sklearn_microts.classifiers import STRATEGIES
 
 CONFIGS = {
     "defaults": {},
-    "paper": {"attention_length": None, "normalize_dtw": False, "vote_weights": "equal"},
+    "linear": {"frame_embedding": "linear"},
+    "paper": {
+        "frame_embedding": "linear",
+        "attention_length": None,
+        "normalize_dtw": False,
+        "vote_weights": "equal",
+    },
     "no-length-bias": {"attention_length": None},
     "no-dtw-scaling": {"normalize_dtw": False},
-    "quantile": {"standardize": QuantileTransformer(output_distribution="normal", random_state=0)},
+    "quantile": {
+        "frame_embedding": "linear",
+        "standardize": QuantileTransformer(output_distribution="normal", random_state=0),
+    },
 }
 
 

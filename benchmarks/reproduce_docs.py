@@ -94,6 +94,19 @@ STEPS = {
         ],
         {},
     ),
+    "long-series-plaid": (
+        [
+            "bench_long_series.py",
+            "--data",
+            "plaid",
+            "--config",
+            "defaults",
+            "linear",
+            "--output",
+            STATIC / "bench_long_series_plaid.md",
+        ],
+        {},
+    ),
     "threads": (
         ["bench_threads.py", "--cases", "20000", "--output", STATIC / "bench_threads.md"],
         {},
