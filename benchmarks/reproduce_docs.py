@@ -107,6 +107,10 @@ STEPS = {
         ],
         {},
     ),
+    "pooled-embeddings": (
+        ["bench_pooled_embeddings.py", "--output", STATIC / "bench_pooled_embeddings.md"],
+        {},
+    ),
     "threads": (
         ["bench_threads.py", "--cases", "20000", "--output", STATIC / "bench_threads.md"],
         {},
