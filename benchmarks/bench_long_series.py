@@ -23,11 +23,10 @@ defaults' Fourier embedding comes with).
 """
 
 import argparse
-import platform
 import time
 
 import numpy as np
-from _harness import Table
+from _harness import Table, cpu_model
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
@@ -90,7 +89,7 @@ def main():
         f"{args.data}: {len(X_train)} training / {len(X_test)} test cases, "
         f"{len(counts)} classes, {lengths.min()} to {lengths.max()} frames (median "
         f"{np.median(lengths):.0f}); max_epochs {args.epochs}, early stopping at the defaults, "
-        f"random_state {args.seed}, 1 torch thread; {platform.processor() or platform.machine()}",
+        f"random_state {args.seed}, 1 torch thread; {cpu_model()}",
         f"majority class {counts.max() / counts.sum():.3f}, mean+max+min LR floor "
         f"{floor.score(X_test, y_test):.3f}",
         "",
