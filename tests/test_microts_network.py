@@ -8,6 +8,7 @@ import torch
 
 from sklearn_microts import MicroTSClassifier
 from sklearn_microts.nn import (
+    FourierEmbedding,
     GatedAttentionPooling,
     SequenceDataset,
     SigmoidAttention,
@@ -219,3 +220,14 @@ def test_fast_score_dropout_has_the_distribution_of_dropout():
     dropped = factors == 0
     assert dropped.float().mean().item() == pytest.approx(0.1, abs=0.003)
     torch.testing.assert_close(factors[~dropped], torch.full_like(factors[~dropped], 1 / 0.9))
+
+
+def test_fourier_features_keep_float32_phases_under_mixed_precision():
+    torch.manual_seed(0)
+    embedding = FourierEmbedding(1, 8)
+    frames = 3 * torch.randn(50, 1)
+    expected = embedding.features(frames)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = embedding.features(frames)
+    assert mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, expected)

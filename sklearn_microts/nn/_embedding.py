@@ -16,6 +16,12 @@ from ._data import MODULE_DOCS
 N_FREQUENCIES = 64
 FREQUENCY_SCALE = 1.0
 
+_frames_docs = Substitution(
+    frames="""\
+frames : torch.Tensor of shape (..., n_features)
+    Frames, any leading shape."""
+)
+
 
 @Substitution(**MODULE_DOCS)
 class FourierEmbedding(nn.Module):
@@ -45,21 +51,40 @@ class FourierEmbedding(nn.Module):
         )
         self.linear = nn.Linear(2 * N_FREQUENCIES, d_model)
 
+    @_frames_docs
     def forward(self, frames):
         """Embed each frame.
 
         Parameters
         ----------
-        frames : torch.Tensor of shape (..., n_features)
-            Frames, any leading shape.
+        {frames}
 
         Returns
         -------
         embedded : torch.Tensor of shape (..., d_model)
             The embedded frames.
         """
-        phases = frames @ self.frequencies
-        return self.linear(torch.cat([phases.sin(), phases.cos()], dim=-1))
+        return self.linear(self.features(frames))
+
+    @_frames_docs
+    def features(self, frames):
+        """``[sin(2 pi B x), cos(2 pi B x)]`` of each frame, in float32 at least.
+
+        Parameters
+        ----------
+        {frames}
+
+        Returns
+        -------
+        features : torch.Tensor of shape (..., 2 * N_FREQUENCIES)
+            The sines and cosines of each frame's phases.
+        """
+        # Outside mixed precision: phases reach tens of radians, where a bfloat16 is off by
+        # up to 0.1 and float16 by 0.03, which would blur the features the pooling reads.
+        with torch.autocast(frames.device.type, enabled=False):
+            dtype = torch.promote_types(frames.dtype, torch.float32)
+            phases = frames.to(dtype) @ self.frequencies.to(dtype)
+            return torch.cat([phases.sin(), phases.cos()], dim=-1)
 
 
 # The embeddings MicroTSModule offers, by the name its ``frame_embedding`` takes.
