@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.preprocessing import LabelEncoder, StandardScaler
+from sklearn.preprocessing import LabelEncoder, QuantileTransformer, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -46,6 +46,9 @@ from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 from ._unfinished_fit import WarnOnInterrupt, unfitted_on_error
 
 BASELINE_HISTORY = "Per-epoch ``train_loss`` and ``valid_loss``."
+# The scalers of standardize=True: finite frames in, finite frames of the same shape out, so
+# their output needs none of the checks that a user's transformer gets at each predict.
+_SHAPE_KEEPING_SCALERS = (StandardScaler, QuantileTransformer)
 # validation_fraction="auto": this share, when it holds out at least this many cases.
 AUTO_VALIDATION_FRACTION, MIN_VALIDATION_CASES = 0.15, 30
 # Adam and RAdam divide the learning rate by their first bias correction, 1 - beta1 = 0.1 at
@@ -340,8 +343,8 @@ class BaseSequenceClassifier(
         if self.scaler_ is None:
             return frames
         scaled = np.asarray(self.scaler_.transform(frames))
-        if type(self.scaler_) is StandardScaler:
-            return scaled  # finite frames in, finite frames of the same shape out
+        if type(self.scaler_) in _SHAPE_KEEPING_SCALERS:
+            return scaled.astype(frames.dtype, copy=False)
         if scaled.shape != frames.shape:
             raise ValueError(
                 f"standardize={self.scaler_!r} turned frames of shape {frames.shape} into "
