@@ -200,6 +200,19 @@ def test_deterministic_and_pickles_identically(data):
     np.testing.assert_array_equal(restored.predict_proba(X), a.predict_proba(X))
 
 
+def test_a_pickle_of_a_gpu_model_predicts_on_a_cpu_only_machine(fitted, data, monkeypatch):
+    X, _ = data
+    monkeypatch.setattr(fitted, "device_", "cuda")  # as trained on a GPU
+    monkeypatch.setattr(fitted.net_, "device", "cuda")
+    pickled = pickle.dumps(fitted)
+    monkeypatch.undo()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="(?i)cuda.*available"):  # skorch warns, for the net
+        loaded = pickle.loads(pickled)
+    assert loaded.device_ == str(loaded.net_.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
 def test_fit_and_predict_leave_the_global_random_state_as_found(data):
     X, y = data
     clf = MicroTSClassifier(**{**SMALL, "max_epochs": 1})

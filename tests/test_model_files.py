@@ -194,12 +194,12 @@ def test_code_in_parameters_cannot_be_saved(tmp_path):
 
 def test_a_gpu_model_loads_on_a_cpu_only_machine(pipeline, tmp_path, monkeypatch):
     classifier = pipeline[-1]
-    monkeypatch.setattr(classifier.net_, "device", "cuda")  # as trained on a GPU
+    monkeypatch.setattr(classifier, "device_", "cuda")  # as trained on a GPU
     save_model(classifier, tmp_path / "gpu.microts")
     monkeypatch.undo()
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     loaded = load_model(tmp_path / "gpu.microts")
-    assert loaded.net_.device == "cpu"
+    assert loaded.device_ == loaded.net_.device == "cpu"
     Xt = pipeline[0].transform(X)
     np.testing.assert_allclose(loaded.predict_proba(Xt), classifier.predict_proba(Xt), atol=1e-6)
 

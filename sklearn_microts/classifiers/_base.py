@@ -25,10 +25,12 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import ValidSplit
+from skorch.hf import AccelerateMixin
+from skorch.utils import to_device
 
 from ..nn import CrossEntropyLoss, FrameDropoutCollate, SequenceDataset, pad_collate
 from ..nn._data import BucketedLoader
-from ..utils._device import resolve_device
+from ..utils._device import resolve_device, training_device, usable_device
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._threads import with_torch_threads
@@ -41,7 +43,6 @@ from ..utils._validation import (
     check_case_labels,
     validate_sequence_data,
 )
-from ._accelerate import SequenceAccelerateMixin, training_device
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
 from ._unfinished_fit import WarnOnInterrupt, unfitted_on_error
 
@@ -128,7 +129,8 @@ net_ : skorch.NeuralNet
 history_ : skorch.History
     {history}
 device_ : str
-    Device the network was trained on.
+    Device the network runs on: the one it was trained on, or the CPU once the model is
+    loaded (from a pickle or a model file) on a machine without that device.
 scaler_ : transformer or None
     The frame standardisation learned in ``fit``: a ``StandardScaler``, the fitted clone
     of the ``standardize`` transformer, or ``None`` with ``standardize=False``.
@@ -145,7 +147,10 @@ class SequenceNet(WarnOnInterrupt, NeuralNet):
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        terms = self.criterion_(y_pred, y_true.to(self.device), X["mask"].to(self.device))
+        # device is None under an accelerator, whose loaders have placed the batch already.
+        terms = self.criterion_(
+            y_pred, to_device(y_true, self.device), to_device(X["mask"], self.device)
+        )
         prefix = "train" if training else "valid"
         for name, value in terms.items():
             if name != "loss":
@@ -153,8 +158,10 @@ class SequenceNet(WarnOnInterrupt, NeuralNet):
         return terms["loss"]
 
 
-class AcceleratedSequenceNet(SequenceAccelerateMixin, SequenceNet):
-    """A :class:`SequenceNet` trained through an ``accelerate.Accelerator``."""
+class AcceleratedSequenceNet(AccelerateMixin, SequenceNet):
+    """A :class:`SequenceNet` trained through an ``accelerate.Accelerator``, which prepares
+    its module, optimizer and loaders and places every batch (so the net's ``device`` is
+    None); the module is unwrapped once training is over."""
 
 
 class BaseSequenceClassifier(
@@ -235,9 +242,20 @@ class BaseSequenceClassifier(
         with _seeded_torch(seed, self.device_):
             self.net_ = self._build_net(frames.shape[1], labels, seed)
             self.net_.fit(self._dataset(frames, lengths, labels), y=labels)
+        if self.accelerator is not None:
+            # Trained and unwrapped, the network is a plain one on the accelerator's device:
+            # it says so, and pickles as one (skorch warns when it loads a net without one).
+            self.net_.device = self.device_
         self.history_ = self.net_.history
         self._after_fit(frames, lengths, labels)
         return self
+
+    def __setstate__(self, state):
+        # skorch maps the net's weights to the CPU where the device is missing; inference
+        # reads device_, so it moves with them.
+        if "device_" in state:
+            state = {**state, "device_": usable_device(state["device_"])}
+        super().__setstate__(state)
 
     @with_torch_threads
     @Substitution(**SEQUENCE_DOCS)
@@ -384,8 +402,7 @@ class BaseSequenceClassifier(
             name: values.astype(np.float32, copy=False)
             for name, values in self._parts(frames, lengths).items()
         }
-        # On the net's device: a GPU-trained model loaded on a CPU-only machine runs on the CPU
-        return SequenceDataset(parts, lengths, labels, device=self.net_.device)
+        return SequenceDataset(parts, lengths, labels, device=self.device_)
 
     def _train_batches(self):
         """The skorch arguments of the training iterator: random batches, or length buckets."""
@@ -396,7 +413,11 @@ class BaseSequenceClassifier(
     def _build_net(self, n_features, labels, seed):
         n_classes = len(self.classes_)
         train_split = self._validation_split(labels, seed)
-        accelerated = {} if self.accelerator is None else {"accelerator": self.accelerator}
+        placement = (
+            {"device": self.device_}
+            if self.accelerator is None
+            else {"accelerator": self.accelerator, "device": None}
+        )
         return (SequenceNet if self.accelerator is None else AcceleratedSequenceNet)(
             module=self._module_class,
             criterion=self._criterion_class,
@@ -413,9 +434,8 @@ class BaseSequenceClassifier(
             iterator_valid__generator=torch.Generator(),
             train_split=train_split,
             callbacks=self._callbacks(validating=train_split is not None),
-            device=self.device_,
             verbose=int(self.verbose),
-            **accelerated,
+            **placement,
             **{f"module__{k}": v for k, v in self._module_params(n_features, n_classes).items()},
             **{
                 f"criterion__{k}": v
@@ -472,12 +492,19 @@ class BaseSequenceClassifier(
 
     def _forward_frames(self, frames, lengths):
         # Our own loop rather than skorch's forward_iter: an ablated branch outputs None,
-        # which forward_iter cannot move between devices.
+        # which forward_iter cannot move between devices. And our own loader rather than the
+        # net's: under an accelerator, each process must read all of its cases, not a shard.
+        loader = torch.utils.data.DataLoader(
+            self._dataset(frames, lengths),
+            batch_size=self.batch_size,
+            collate_fn=pad_collate,
+            generator=torch.Generator(),  # not torch's global one: predict draws a seed
+        )
         module = self.net_.module_.eval()
         outputs = []
         with torch.no_grad():
-            for X, _ in self.net_.get_iterator(self._dataset(frames, lengths), training=False):
-                batch = module(**{name: t.to(self.net_.device) for name, t in X.items()})
+            for X, _ in loader:
+                batch = module(**{name: t.to(self.device_) for name, t in X.items()})
                 outputs.append(tuple(None if o is None else o.cpu() for o in batch))
         return outputs, lengths
 

@@ -547,8 +547,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         """Soft-DTW distance of each case's ``y_attn`` to every class target, as a softmax."""
         padded, _ = pad_frames(np.concatenate(frame_proba), lengths, fill_value=0.0)
         distances = cdist_soft_dtw(
-            torch.from_numpy(padded).to(self.net_.device, torch.float64),
-            torch.from_numpy(self.target_sequences_).to(self.net_.device, torch.float64),
+            torch.from_numpy(padded).to(self.device_, torch.float64),
+            torch.from_numpy(self.target_sequences_).to(self.device_, torch.float64),
             gamma=self.gamma,
             x_lengths=lengths,
         )
@@ -575,7 +575,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
                 lengths[cases],
                 reference_frames,
                 reference_lengths,
-                self.net_.device,  # the model's; the CPU for a GPU model loaded without one
+                self.device_,  # the model's; the CPU for a GPU model loaded without one
             )
             nearest.append(np.argsort(distances, axis=1, kind="stable")[:, :k])
         nearest = np.concatenate(nearest)

@@ -14,6 +14,7 @@ import functools
 import numpy as np
 import torch
 
+from ..utils._device import usable_device
 from ._errors import ModelFileError
 
 
@@ -74,19 +75,6 @@ def allowed_names():
     return {cls: name for name, cls in allowed_classes().items()}
 
 
-def usable_device(device):
-    """``device``, or the CPU where this machine has no such device (a model trained on a GPU
-    predicts on a machine without one)."""
-    device = torch.device(device)
-    if device.type == "cuda" and (
-        not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()
-    ):
-        return "cpu"
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        return "cpu"
-    return str(device)
-
-
 class _NetPart:
     """``net_`` of a neural classifier: the state of its module and loss (weights and
     buffers, as tensors), rebuilt around them by the estimator's own ``_build_net``.
@@ -100,20 +88,17 @@ class _NetPart:
     states = ("module", "criterion")
 
     def dump(self, estimator, net, encoder, where):
-        record = {"device": str(net.device)}
+        record = {"device": str(estimator.device_)}
         for name in self.states:
             state = getattr(net, f"{name}_").state_dict()
             record[name] = encoder.encode(state, f"{where}.net_.{name}_")
         return record
 
     def restore(self, estimator, record, decoder, where):
-        # A twin builds the net: the estimator keeps its parameters and device_ as saved.
+        estimator.device_ = usable_device(decoder.decode(record["device"], f"{where}.net_.device"))
+        # A twin builds the net: the estimator keeps its parameters as saved.
         twin = object.__new__(type(estimator))
-        twin.__dict__.update(
-            estimator.__dict__,
-            validation_fraction=0.0,
-            device_=usable_device(decoder.decode(record["device"], f"{where}.net_.device")),
-        )
+        twin.__dict__.update(estimator.__dict__, validation_fraction=0.0)
         n_classes = len(estimator.classes_)
         # Initialisation draws weights from torch's generator: leave the caller's as it was.
         with torch.random.fork_rng(devices=[]):
