@@ -32,6 +32,7 @@ import tempfile
 import time
 
 import numpy as np
+import torch
 from _harness import Table, cpu_model, load_average, run_isolated
 
 STRATEGIES = ("ap", "dtw", "knn", "vote")
@@ -189,6 +190,7 @@ def main():
     table.add(
         f"MicroTSClassifier defaults, {args.epochs} epoch(s), no early stopping (but in the "
         f"scored groups); cpu, {cpu_model()}, {os.cpu_count()} logical CPUs, "
+        f"{torch.get_num_threads()} torch thread(s), "
         f"{load_average()} at the start; each cell: seconds and peak RSS of its own "
         f"process; at most {args.time_limit:.0f} s per process"
     )
