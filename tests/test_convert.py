@@ -53,8 +53,14 @@ def test_nan_padding_round_trips(lengths):
 
 @pytest.mark.parametrize("length", [0, -1, 2.5, True])
 def test_pad_sequences_rejects_bad_length(length):
-    with pytest.raises(ValueError, match="length must be a positive integer"):
+    with pytest.raises(ValueError, match="'length' parameter of pad_sequences must be an int"):
         pad_sequences(_cases([2]), length=length)
+
+
+def test_to_sktime_rejects_an_unknown_mtype():
+    # Refused before sktime is imported: the message lists the mtypes we convert to.
+    with pytest.raises(ValueError, match="'mtype' parameter of to_sktime must be a str among"):
+        to_sktime(_cases([2]), mtype="numpy2D")
 
 
 def test_from_tslearn_needs_3d():
@@ -141,3 +147,20 @@ def test_from_long_dataframe_without_labels_and_chosen_features(long_table):
 def test_from_long_dataframe_errors(long_table, change, message):
     with pytest.raises(ValueError, match=message):
         from_long_dataframe(change(long_table), "slide", "t", "label")
+
+
+@pytest.mark.parametrize(
+    "table", [lambda df: df.to_dict(orient="list"), lambda df: df.to_numpy(), lambda df: df.t]
+)
+def test_from_long_dataframe_needs_a_dataframe(long_table, table):
+    with pytest.raises(TypeError, match="'df' parameter of from_long_dataframe must be a pandas"):
+        from_long_dataframe(table(long_table), "slide", "t", "label")
+
+
+class _Table(pd.DataFrame):
+    """A DataFrame subclass, as pandas extensions make them."""
+
+
+def test_from_long_dataframe_takes_a_dataframe_subclass(long_table):
+    X, _, _ = from_long_dataframe(_Table(long_table), "slide", "t", "label")
+    assert len(X) == 2

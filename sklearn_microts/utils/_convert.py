@@ -6,13 +6,24 @@ puts time LAST (``(n_cases, n_features, n_timepoints)``) and its DataFrame mtype
 the rows.
 """
 
+from collections.abc import Hashable
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._docstring import SEQUENCE_DOCS, Substitution
 from ._ragged import pad_frames, split_frames
-from ._validation import check_frames, check_sequences
+from ._validation import POSITIVE_INT, PandasDataFrame, check_frames, check_sequences
+
+SKTIME_MTYPES = ("df-list", "numpy3D", "nested_univ", "pd-multiindex")
 
 
+# X is validated in the body, by check_sequences, whose errors name the case at fault.
+@validate_params(
+    {"X": "no_validation", "length": [POSITIVE_INT, None], "fill_value": [Real]},
+    prefer_skip_nested_validation=True,
+)
 def pad_sequences(X, *, length=None, fill_value=np.nan):
     """Pad cases of different lengths into one 3-D array.
 
@@ -43,10 +54,6 @@ def pad_sequences(X, *, length=None, fill_value=np.nan):
     ((2, 4, 3), [2, 4])
     """
     frames, lengths = check_frames(X)
-    if length is not None and (
-        isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 1
-    ):
-        raise ValueError(f"length must be a positive integer or None, got {length!r}.")
     return pad_frames(frames, lengths, length=length, fill_value=fill_value)
 
 
@@ -111,6 +118,10 @@ def from_tslearn(X):
     return check_sequences(X)
 
 
+@validate_params(
+    {"X": "no_validation", "mtype": [StrOptions(set(SKTIME_MTYPES))]},
+    prefer_skip_nested_validation=True,
+)
 @Substitution(**SEQUENCE_DOCS)
 def to_sktime(X, *, mtype="df-list"):
     """Convert cases to an sktime Panel container.
@@ -176,6 +187,16 @@ def from_sktime(X):
     return check_sequences([df.to_numpy() for df in df_list])
 
 
+@validate_params(
+    {
+        "df": [PandasDataFrame()],
+        "case_col": [Hashable],
+        "order_col": [Hashable],
+        "label_col": [Hashable, None],
+        "feature_cols": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def from_long_dataframe(df, case_col, order_col, label_col=None, feature_cols=None):
     """Build cases from a "one row per frame" table, such as a list of images with features.
 
@@ -213,8 +234,6 @@ def from_long_dataframe(df, case_col, order_col, label_col=None, feature_cols=No
     >>> X[0].tolist(), y.tolist(), ids.tolist()
     ([[0.1, 1.1], [0.2, 1.0]], ['tumour', 'normal'], ['a', 'b'])
     """
-    if not hasattr(df, "columns"):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
     key_cols = [c for c in (case_col, order_col, label_col) if c is not None]
     missing = [c for c in key_cols + list(feature_cols or []) if c not in df.columns]
     if missing:

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -31,6 +31,24 @@ class NumberInterval(Interval):
 
     def is_satisfied_by(self, val):
         return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
+
+
+class PandasDataFrame(HasMethods):
+    """A :class:`pandas.DataFrame`, recognised without importing pandas (an optional
+    dependency). A :class:`~sklearn.utils._param_validation.HasMethods` only because
+    scikit-learn's validation takes no constraint of a kind of its own."""
+
+    def __init__(self):
+        super().__init__(["sort_values", "groupby"])
+
+    def is_satisfied_by(self, val):
+        return any(
+            cls.__qualname__ == "DataFrame" and cls.__module__.split(".")[0] == "pandas"
+            for cls in type(val).__mro__
+        )
+
+    def __str__(self):
+        return "a pandas DataFrame"
 
 
 # The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
