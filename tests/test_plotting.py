@@ -86,6 +86,22 @@ def test_case_evidence_draws_every_frame_and_marks_the_removed(data, model, figu
     assert "true: " in title
 
 
+def test_case_evidence_takes_matplotlib_style_keywords(data, model):
+    X, _ = data
+    display = CaseEvidenceDisplay.from_estimator(
+        model[-1],
+        X[1],
+        ax=Figure().subplots(2, 1),
+        line_kw={"color": "tab:red", "marker": "x"},
+        bar_kw={"color": "black", "width": 0.5},
+    )
+    assert [line.get_color() for line in display.proba_lines_] == ["tab:red"] * 2
+    assert display.proba_lines_[0].get_marker() == "x"
+    assert display.proba_lines_[1].get_label().startswith("P(")  # the legend still names it
+    assert {bar.get_width() for bar in display.weight_bars_} == {0.5}
+    assert display.weight_bars_[0].get_facecolor() == (0.0, 0.0, 0.0, 1.0)
+
+
 def test_case_evidence_leaves_the_estimator_as_it_was(data, model):
     X, _ = data
     model.set_params(microtsclassifier__strategy="dtw")
@@ -183,6 +199,21 @@ def test_strategy_comparison_scores_each_strategy(data, model, figure):
         assert display.scores[name]["accuracy"] == pytest.approx(np.trace(matrix) / len(X))
         texts = display.confusion_matrix_displays_[name].text_
         assert texts.shape == (2, 2)
+
+
+def test_strategy_comparison_takes_matplotlib_style_keywords():
+    display = StrategyComparisonDisplay.from_predictions(
+        [0, 1, 1],
+        {"ap": [0, 1, 0], "dtw": [1, 1, 1]},
+        ax=Figure().subplots(1, 2),
+        cmap="Greens",
+        im_kw={"alpha": 0.5},
+        text_kw={"fontsize": 7},
+    )
+    for inner in display.confusion_matrix_displays_.values():
+        assert inner.im_.get_alpha() == 0.5
+        assert inner.im_.get_cmap().name == "Greens"
+        assert {text.get_fontsize() for text in inner.text_.ravel()} == {7}
 
 
 def test_strategy_comparison_per_patient(data, model):

@@ -18,7 +18,15 @@ y_true : object, default=None
 case_name : str, default=None
     Name of the case.
 ax : matplotlib Axes or sequence of Axes, default=None
-    Where to draw, see :meth:`plot`.""",
+    Where to draw, see :meth:`plot`.
+{style}""",
+    "style": """\
+line_kw : dict, default=None
+    Keyword arguments of matplotlib's ``plot`` for each class's probability line, over the
+    defaults (``marker="."``).
+bar_kw : dict, default=None
+    Keyword arguments of matplotlib's ``bar`` for the pooling weights, over the defaults
+    (``width=0.8``).""",
 }
 
 # Side in pixels of the thumbnails drawn in the strip (small: a strip holds dozens).
@@ -121,7 +129,17 @@ class CaseEvidenceDisplay:
     @classmethod
     @Substitution(**_CASE_DOCS)
     def from_estimator(
-        cls, estimator, X, *, strategies=None, images=None, y_true=None, case_name=None, ax=None
+        cls,
+        estimator,
+        X,
+        *,
+        strategies=None,
+        images=None,
+        y_true=None,
+        case_name=None,
+        ax=None,
+        line_kw=None,
+        bar_kw=None,
     ):
         """Compute and plot the evidence of a fitted model on one case.
 
@@ -144,13 +162,29 @@ class CaseEvidenceDisplay:
         """
         evidence = case_evidence(estimator, check_one_case(X), strategies=strategies)
         return cls.from_evidence(
-            evidence, 0, images=images, y_true=y_true, case_name=case_name, ax=ax
+            evidence,
+            0,
+            images=images,
+            y_true=y_true,
+            case_name=case_name,
+            ax=ax,
+            line_kw=line_kw,
+            bar_kw=bar_kw,
         )
 
     @classmethod
     @Substitution(**_CASE_DOCS)
     def from_evidence(
-        cls, evidence, index=0, *, images=None, y_true=None, case_name=None, ax=None
+        cls,
+        evidence,
+        index=0,
+        *,
+        images=None,
+        y_true=None,
+        case_name=None,
+        ax=None,
+        line_kw=None,
+        bar_kw=None,
     ):
         """Plot one case of evidence already computed.
 
@@ -192,7 +226,7 @@ class CaseEvidenceDisplay:
             images=images,
             y_true=y_true,
             case_name=case_name,
-        ).plot(ax=ax)
+        ).plot(ax=ax, line_kw=line_kw, bar_kw=bar_kw)
 
     @property
     def figsize(self):
@@ -202,7 +236,8 @@ class CaseEvidenceDisplay:
         """
         return (min(16.0, max(8.0, 4.0 + 0.3 * self.n_frames)), 5.0)
 
-    def plot(self, *, ax=None):
+    @Substitution(**_CASE_DOCS)
+    def plot(self, *, ax=None, line_kw=None, bar_kw=None):
         """Draw the panels.
 
         Parameters
@@ -210,6 +245,7 @@ class CaseEvidenceDisplay:
         ax : matplotlib Axes or sequence of Axes, default=None
             ``None``: a new figure; one Axes: split into the panels; a sequence: one Axes per
             panel (strip, probabilities, weights, those present).
+        {style}
 
         Returns
         -------
@@ -250,15 +286,20 @@ class CaseEvidenceDisplay:
         if "proba" in panel:
             axes = panel["proba"]
             for c, label in enumerate(self.classes):
-                (line,) = axes.plot(positions, np.asarray(self.frame_proba)[:, c], ".-")
-                line.set_label(f"P({label})")
+                (line,) = axes.plot(
+                    positions,
+                    np.asarray(self.frame_proba)[:, c],
+                    **{"marker": ".", "label": f"P({label})", **(line_kw or {})},
+                )
                 self.proba_lines_.append(line)
             axes.set_ylim(-0.05, 1.05)
             axes.set_ylabel("frame probability")
             axes.legend(loc="best", fontsize="small", ncols=min(4, len(self.classes)))
         if "weights" in panel:
             axes = panel["weights"]
-            self.weight_bars_ = axes.bar(positions, self.pooling_weights, width=0.8)
+            self.weight_bars_ = axes.bar(
+                positions, self.pooling_weights, **{"width": 0.8, **(bar_kw or {})}
+            )
             axes.set_ylabel("pooling weight")
         self.axes_[-1].set_xlabel("frame (acquisition order; shaded: removed as a duplicate)")
         self.axes_[-1].set_xlim(-0.5, self.n_frames - 0.5)

@@ -9,6 +9,17 @@ from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._validation import check_sequences
 from ._axes import panel_axes
 
+# The style keywords that the constructors pass on to :meth:`plot`.
+_STYLE_DOCS = {
+    "style": """\
+cmap : str or matplotlib Colormap, default="Blues"
+    Colour map of the matrices.
+im_kw : dict, default=None
+    Keyword arguments of matplotlib's ``imshow`` for each matrix.
+text_kw : dict, default=None
+    Keyword arguments of matplotlib's ``text`` for the counts.""",
+}
+
 
 class StrategyComparisonDisplay:
     """Confusion matrices and scores of several inference strategies, side by side.
@@ -52,8 +63,20 @@ class StrategyComparisonDisplay:
         self.display_labels = display_labels
 
     @classmethod
-    @Substitution(**SEQUENCE_DOCS)
-    def from_estimator(cls, estimator, X, y, *, groups=None, strategies=None, ax=None):
+    @Substitution(**SEQUENCE_DOCS, **_STYLE_DOCS)
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        groups=None,
+        strategies=None,
+        ax=None,
+        cmap="Blues",
+        im_kw=None,
+        text_kw=None,
+    ):
         """Score every strategy of a fitted model, per case or per patient.
 
         Parameters
@@ -72,6 +95,7 @@ class StrategyComparisonDisplay:
             Strategies to compare; ``None``: every one the classifier offers.
         ax : matplotlib Axes or sequence of Axes, default=None
             Where to draw, see :meth:`plot`.
+        {style}
 
         Returns
         -------
@@ -86,10 +110,15 @@ class StrategyComparisonDisplay:
             y, probas = _per_patient(y, probas, groups)
         classes = estimator.classes_
         predictions = {name: classes[proba.argmax(1)] for name, proba in probas.items()}
-        return cls.from_predictions(y, predictions, labels=classes, ax=ax)
+        return cls.from_predictions(
+            y, predictions, labels=classes, ax=ax, cmap=cmap, im_kw=im_kw, text_kw=text_kw
+        )
 
     @classmethod
-    def from_predictions(cls, y_true, y_pred, *, labels=None, ax=None):
+    @Substitution(**_STYLE_DOCS)
+    def from_predictions(
+        cls, y_true, y_pred, *, labels=None, ax=None, cmap="Blues", im_kw=None, text_kw=None
+    ):
         """Compare strategies from their predictions.
 
         Parameters
@@ -102,6 +131,7 @@ class StrategyComparisonDisplay:
             Class order; ``None``: the sorted labels present.
         ax : matplotlib Axes or sequence of Axes, default=None
             Where to draw, see :meth:`plot`.
+        {style}
 
         Returns
         -------
@@ -127,9 +157,12 @@ class StrategyComparisonDisplay:
                     f1_score(y_true, predicted, labels=labels, average="macro", zero_division=0)
                 ),
             }
-        return cls(confusion_matrices=matrices, scores=scores, display_labels=labels).plot(ax=ax)
+        return cls(confusion_matrices=matrices, scores=scores, display_labels=labels).plot(
+            ax=ax, cmap=cmap, im_kw=im_kw, text_kw=text_kw
+        )
 
-    def plot(self, *, ax=None, cmap="Blues"):
+    @Substitution(**_STYLE_DOCS)
+    def plot(self, *, ax=None, cmap="Blues", im_kw=None, text_kw=None):
         """Draw one confusion matrix per strategy, its scores in its title.
 
         Parameters
@@ -137,8 +170,7 @@ class StrategyComparisonDisplay:
         ax : matplotlib Axes or sequence of Axes, default=None
             ``None``: a new figure; one Axes: split into one panel per strategy; a sequence:
             one Axes per strategy.
-        cmap : str or matplotlib Colormap, default="Blues"
-            Colour map of the matrices.
+        {style}
 
         Returns
         -------
@@ -150,7 +182,7 @@ class StrategyComparisonDisplay:
         self.confusion_matrix_displays_ = {}
         for axes, (name, matrix) in zip(self.axes_, self.confusion_matrices.items(), strict=True):
             display = ConfusionMatrixDisplay(matrix, display_labels=self.display_labels)
-            display.plot(ax=axes, cmap=cmap, colorbar=False)
+            display.plot(ax=axes, cmap=cmap, colorbar=False, im_kw=im_kw, text_kw=text_kw)
             scores = ", ".join(
                 f"{metric} {value:.3f}" for metric, value in self.scores[name].items()
             )
