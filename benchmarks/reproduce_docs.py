@@ -10,7 +10,9 @@ Timings only mean something on a quiet machine: run nothing else meanwhile. On t
 project's 2-core AMD EPYC the CPU steps take several hours together; the longest are
 ``compare`` (the full run), ``scale-long-univariate`` (100 epochs on 500 long series, then
 four predictions), ``breakhis-study`` (about an hour) and ``vote`` (3 seeds at the
-defaults).
+defaults). Each step's last time, with the machine and its load when it started, is kept
+in ``docs/_static/reproduce_times.json`` (and shown as a table in
+``reproduce_times.md`` and by ``--list``): a step never run through this script has none.
 
     python benchmarks/reproduce_docs.py --list
     python benchmarks/reproduce_docs.py softdtw cdist inference
@@ -18,6 +20,8 @@ defaults).
 """
 
 import argparse
+import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -26,9 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _harness import cpu_model, load_average
+
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "docs" / "_static"
 STUDY = STATIC / "breakhis_study"
+TIMES = STATIC / "reproduce_times.json"
 
 # name: (script and arguments; "{breakhis}" is the data root, "{out}" a fresh folder),
 #       {file the step writes in {out}: where the docs include it} (empty: written in place)
@@ -181,6 +188,33 @@ def run_step(name, breakhis):
     return seconds
 
 
+def recorded_times():
+    """``{step: {"seconds", "date", "machine"}}`` of the steps run through this script."""
+    return json.loads(TIMES.read_text()) if TIMES.exists() else {}
+
+
+def record_time(name, seconds, machine):
+    """Keep a step's time, and write the table of every step's last time."""
+    times = recorded_times()
+    times[name] = {
+        "seconds": round(seconds),
+        "date": datetime.date.today().isoformat(),
+        "machine": machine,
+    }
+    TIMES.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    rows = [
+        f"| {step} | {times[step]['seconds']:,} | {times[step]['date']} | "
+        f"{times[step]['machine']} |"
+        for step in STEPS
+        if step in times
+    ]
+    untimed = [step for step in STEPS if step not in times]
+    table = ["| step | seconds | date | machine at the start |", "|---|---:|---|---|", *rows]
+    if untimed:
+        table += ["", f"Not yet timed through this script: {', '.join(untimed)}."]
+    TIMES.with_suffix(".md").write_text("\n".join(table) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("steps", nargs="*", help=f"steps to run, among {', '.join(STEPS)}")
@@ -195,10 +229,12 @@ def main():
     )
     args = parser.parse_args()
     if args.list:
+        times = recorded_times()
         for name, (arguments, _) in STEPS.items():
             relative = [os.path.relpath(a, ROOT) if isinstance(a, Path) else a for a in arguments]
             shown = " ".join(a if " " not in a else repr(a) for a in relative)
-            print(f"{name:22} python benchmarks/{shown}")
+            last = f"{times[name]['seconds']:>7,} s" if name in times else "  not timed"
+            print(f"{name:22} {last}  python benchmarks/{shown}")
         return
     steps = list(STEPS) if args.all else args.steps
     if not steps:
@@ -214,7 +250,9 @@ def main():
         steps = [name for name in steps if name not in needs_data]
     total = 0.0
     for name in steps:
+        machine = f"{cpu_model()}, {os.cpu_count()} logical CPUs, {load_average()}"
         seconds = run_step(name, args.breakhis)
+        record_time(name, seconds, machine)
         total += seconds
         print(f"{name}: {seconds:.0f} s", flush=True)
     print(f"all {len(steps)} steps: {total:.0f} s")
