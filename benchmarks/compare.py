@@ -34,7 +34,7 @@ from _compare.ablations import ablation_rows, ablation_splits
 from _compare.data import breakhis, generated, japanese_vowels, pos_labels, user_table
 from _compare.models import methods
 from _compare.plots import plot_ablations, plot_scores
-from _compare.run import run_all
+from _compare.run import run_all, split_seed
 from _compare.tables import ablation_table, markdown_table
 from _harness import Table, add_cache_option
 
@@ -106,8 +106,8 @@ def main():
     splits = [split for source in sources for split in source]
     positives = pos_labels(splits)
 
-    def chosen(seed):
-        every = methods(args.quick, epochs, seed)
+    def chosen(split):
+        every = methods(args.quick, epochs, split_seed(split))
         unknown = set(args.method or ()) - set(every)
         if unknown:
             parser.error(f"unknown --method {sorted(unknown)}; choose from {sorted(every)}")

@@ -17,7 +17,8 @@ class Split(NamedTuple):
 
     ``split`` is the seed or the fold number; ``pos_label`` the positive class of a
     two-class dataset (its F1 comes first, the paper's metric), ``None`` for data reported
-    with the multi-class scores.
+    with the multi-class scores; ``metric`` the score methods are ranked by, where it is
+    not the first of those (accuracy on the archives, as the literature reports them).
     """
 
     dataset: str
@@ -27,6 +28,7 @@ class Split(NamedTuple):
     X_test: list
     y_test: np.ndarray
     pos_label: Any = None
+    metric: str | None = None
 
 
 def pos_labels(splits):
@@ -78,9 +80,9 @@ def breakhis(root, cache, magnifications=None):
             yield Split(
                 f"BreakHis {magnification}X",
                 fold,
-                _take(X, train),
+                take(X, train),
                 bunch.target[train],
-                _take(X, test),
+                take(X, test),
                 bunch.target[test],
                 pos_label="malignant",
             )
@@ -108,10 +110,10 @@ def user_table(path, case_col, order_col, label_col, split_col, seeds, pos_label
         folds = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
         splits = [(fold, train, test) for fold, (train, test) in enumerate(folds, start=1)]
     for split, train, test in splits:
-        yield Split(name, split, _take(X, train), y[train], _take(X, test), y[test], pos_label)
+        yield Split(name, split, take(X, train), y[train], take(X, test), y[test], pos_label)
 
 
-def _take(X, index):
+def take(X, index):
     """The cases of ``X`` at ``index`` (a boolean mask or positions)."""
     index = np.asarray(index)
     if index.dtype == bool:

@@ -1,5 +1,6 @@
 """The methods compared: ours, the paper's baselines, sktime's peers and two floors."""
 
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -39,6 +40,15 @@ def mean_pooling_floor():
     return pooling_floor(("mean",))
 
 
+def statistics_floor(seed):
+    """The second floor: each case's statistics (per feature: mean, standard deviation,
+    extremes, quartiles; and its length) into a random forest, order-free as well."""
+    return make_pipeline(
+        SequencePooler(statistics=("mean", "std", "min", "max", "q25", "median", "q75", "length")),
+        RandomForestClassifier(n_estimators=300, random_state=seed),
+    )
+
+
 def epochs_param(epochs):
     """Every neural model trains at its defaults, but for the epochs of a quick run."""
     return {} if epochs is None else {"max_epochs": epochs}
@@ -75,4 +85,37 @@ def methods(quick, epochs, seed):
         models["TimeSeriesForest"] = SktimePeer(
             TimeSeriesForestClassifier(random_state=seed), concatenate=True
         )
+    return models
+
+
+# The floors of the suite, by the names its tables give them.
+MEAN_FLOOR, STATISTICS_FLOOR = "mean-pool LR (floor)", "statistics RF (floor)"
+
+
+def suite_methods(seed, ordered, quick):
+    """name -> unfitted model of the benchmark suite: every method at its own defaults (the
+    suite judges defaults), but the seed; sktime's peers only where ``ordered`` cases are
+    series (not bags). ``quick``: ours, ABMIL, the floors and the peers."""
+    train = {"random_state": seed}
+    models = {OURS: microts_pipeline(MicroTSClassifier(**train))}
+    if not quick:
+        models |= {
+            "LSTM": LSTMClassifier(**train),
+            "GRU": GRUClassifier(**train),
+            "Transformer": TransformerClassifier(**train),
+            "TransMIL": TransMILClassifier(**train),
+        }
+    models |= {
+        "ABMIL": ABMILClassifier(**train),
+        MEAN_FLOOR: mean_pooling_floor(),
+        STATISTICS_FLOOR: statistics_floor(seed),
+    }
+    if ordered:
+        from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
+        from sktime.classification.kernel_based import RocketClassifier
+
+        models["MiniRocket"] = SktimePeer(
+            RocketClassifier(rocket_transform="minirocket", random_state=seed)
+        )
+        models["1-NN DTW"] = SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1))
     return models

@@ -72,3 +72,37 @@ def plot_ablations(ablations, path):
     setp(ax.get_xticklabels(), rotation=20, ha="right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def plot_ranks(scores, path):
+    """Each method's mean rank over the datasets (1 is best; the number of datasets beside
+    it), ours highlighted, with the critical difference of the methods that ran on every
+    dataset drawn as a bar from the best rank: a method beyond it is worse than the best."""
+    from .ranks import critical_difference, ranks
+
+    ranked = ranks(scores)
+    mean = ranked.mean().sort_values()
+    fig = Figure(figsize=(7, 0.35 * len(mean) + 1.8))
+    ax = fig.subplots()
+    colors = ["tab:orange" if m.startswith(OURS) else "tab:blue" for m in mean.index]
+    ax.barh(mean.index, mean.values, color=colors)
+    for y, (method, rank) in enumerate(mean.items()):
+        ax.text(
+            rank + 0.05,
+            y,
+            f"{rank:.2f} ({int(scores[method].notna().sum())})",
+            va="center",
+            fontsize=8,
+        )
+    complete = scores.dropna(axis=1)
+    title = f"Mean rank over {len(scores)} datasets (datasets run in brackets)"
+    if complete.shape[1] > 1:
+        cd = critical_difference(complete.shape[1], len(complete))
+        best = ranks(complete).mean().min()
+        ax.axvspan(best, best + cd, color="grey", alpha=0.2, lw=0)
+        title += f"\nshaded: within the critical difference {cd:.2f} of the best (Nemenyi, 0.05)"
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("mean rank (lower is better)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)

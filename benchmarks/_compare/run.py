@@ -8,7 +8,13 @@ from tqdm.auto import tqdm
 from sklearn_microts.classifiers import STRATEGIES
 from sklearn_microts.metrics import case_scores
 
+from .cache import run_key
 from .models import OURS
+
+
+def split_seed(split):
+    """The seed of the stochastic methods on ``split``: its number (a seed or a fold)."""
+    return split.split if isinstance(split.split, int) else 0
 
 
 def score_model(model, name, split):
@@ -40,21 +46,28 @@ def score_model(model, name, split):
     return rows
 
 
-def run_all(splits, models_for):
-    """Results of every model of ``models_for(seed)`` on every split, one row a method (or
-    strategy) and split; a method that fails leaves a row with its error."""
+def run_all(splits, models_for, cache=None):
+    """Results of every model of ``models_for(split)`` on every split, one row a method (or
+    strategy) and split; a method that fails leaves a row with its error. With ``cache``
+    (a :class:`~_compare.cache.ResultCache`), runs already stored are read, not computed."""
     rows = []
-    progress = tqdm(total=len(splits) * len(models_for(0)), desc="runs")
-    for split in splits:
-        seed = split.split if isinstance(split.split, int) else 0
-        for name, model in models_for(seed).items():
-            progress.set_postfix_str(f"{split.dataset} / {name}")
+    plans = [(split, models_for(split)) for split in splits]
+    progress = tqdm(total=sum(len(models) for _, models in plans), desc="runs")
+    for split, models in plans:
+        for name, model in models.items():
+            progress.set_postfix_str(f"{split.dataset} / {split.split} / {name}")
             labels = {"dataset": split.dataset, "split": split.split}
+            key = None if cache is None else run_key(split, name, model)
+            stored = None if key is None else cache.get(key)
             try:
-                rows += [{**labels, **row} for row in score_model(model, name, split)]
+                runs = stored if stored is not None else score_model(model, name, split)
             except Exception as exc:  # one method failing on some data must not end the run
                 tqdm.write(f"{name} failed on {split.dataset} split {split.split}: {exc!r}")
                 rows.append({**labels, "method": name, "error": repr(exc)})
+            else:
+                if stored is None and key is not None:
+                    cache.put(key, runs)
+                rows += [{**labels, **row, "cached": stored is not None} for row in runs]
             progress.update()
     progress.close()
     return pd.DataFrame(rows)

@@ -13,6 +13,11 @@ REFERENCES = {
         "MiniRocket (measured, notes)": 0.989,
         "1-NN DTW": 0.949,
     },
+    "PLAID": {"1-NN DTW (UCR archive)": 0.836},
+    # Bags: 10x10-fold CV, Carbonneau et al. 2018 (Pattern Recognition), supplementary Table 4.
+    "Musk1": {"MInD": 0.901, "EMD kernel": 0.870, "MILES": 0.847, "MI-SVM": 0.851},
+    "Musk2": {"MInD": 0.924, "EMD kernel": 0.907, "MILES": 0.876, "MI-SVM": 0.805},
+    "Elephant": {"MInD": 0.868, "EMD kernel": 0.883, "MILES": 0.795, "MI-SVM": 0.803},
     "BreakHis 40X": {"paper, vote F1": 0.964},
     "BreakHis 100X": {"paper, vote F1": 0.952},
     "BreakHis 200X": {"paper, vote F1": 0.958},

@@ -8,17 +8,41 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._ragged import case_starts
+from ..utils._ragged import case_starts, split_frames
 from ..utils._validation import validate_sequence_data
 from ._base import SequenceTransformerMixin
 
-# reduceat over the ragged layout pools every case in one vectorised call.
+
+def _mean(frames, starts, lengths):
+    # reduceat over the ragged layout pools every case in one vectorised call.
+    return np.add.reduceat(frames, starts) / lengths[:, None].astype(frames.dtype)
+
+
+def _std(frames, starts, lengths):
+    # Centred first: the mean of squares minus the squared mean loses the digits of a
+    # feature whose spread is small against its level.
+    centred = frames - np.repeat(_mean(frames, starts, lengths), lengths, axis=0)
+    return np.sqrt(_mean(centred * centred, starts, lengths))
+
+
+def _quantile(q):
+    def reducer(frames, starts, lengths):
+        cases = split_frames(frames, lengths)
+        return np.stack([np.quantile(case, q, axis=0) for case in cases]).astype(frames.dtype)
+
+    return reducer
+
+
 _REDUCERS = {
-    "mean": lambda frames, starts, lengths: (
-        np.add.reduceat(frames, starts) / lengths[:, None].astype(frames.dtype)
-    ),
+    "mean": _mean,
+    "std": _std,
     "max": lambda frames, starts, lengths: np.maximum.reduceat(frames, starts),
     "min": lambda frames, starts, lengths: np.minimum.reduceat(frames, starts),
+    "q25": _quantile(0.25),
+    "median": _quantile(0.5),
+    "q75": _quantile(0.75),
+    # One column, not one per feature: the number of frames of each case.
+    "length": lambda frames, starts, lengths: lengths[:, None].astype(frames.dtype),
 }
 
 
@@ -38,8 +62,12 @@ class SequencePooler(
 
     Parameters
     ----------
-    statistics : tuple of {"mean", "max", "min"}, default=("mean", "max")
-        Statistics computed per feature over the frames of a case, concatenated in order.
+    statistics : tuple of {"mean", "std", "max", "min", "q25", "median", "q75", \
+"length"}, default=("mean", "max")
+        Statistics computed per feature over the frames of a case (``"std"``: the
+        population standard deviation; ``"q25"``, ``"median"``, ``"q75"``: the quartiles,
+        interpolated linearly), concatenated in order; ``"length"`` adds one column, the
+        number of frames of the case.
 
     Attributes
     ----------
@@ -113,7 +141,15 @@ class SequencePooler(
         """
         names = super().get_feature_names_out(input_features)
         return np.asarray(
-            [f"{statistic}_{name}" for statistic in self.statistics for name in names],
+            [
+                name
+                for statistic in self.statistics
+                for name in (
+                    ["length"]
+                    if statistic == "length"
+                    else [f"{statistic}_{name}" for name in names]
+                )
+            ],
             dtype=object,
         )
 
