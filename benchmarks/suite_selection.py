@@ -27,7 +27,7 @@ from _compare.cache import ResultCache
 from _compare.models import OURS, microts_pipeline
 from _compare.ranks import ranks
 from _compare.run import run_all
-from _harness import Table, cpu_model, load_average
+from _harness import Table, add_cache_option, cpu_model, load_average
 from suite import QUICK, suite_splits
 
 from sklearn_microts import MicroTSClassifier
@@ -46,6 +46,30 @@ def inner_splits(split, n_folds):
     )
 
 
+def inner_table(results):
+    """Markdown: each recipe's inner vote accuracy per dataset, its mean rank and mean,
+    the seconds all its fits took, then each strategy's mean inner accuracy."""
+    vote = results[results["method"] == f"{OURS} (vote)"]
+    means = vote.pivot_table(index="dataset", columns="recipe", values="accuracy", sort=False)
+    lines = [
+        "| dataset (vote accuracy) | " + " | ".join(means.columns) + " |",
+        "|---|" + "---:|" * len(means.columns),
+    ]
+    for dataset, row in means.iterrows():
+        lines.append(f"| {dataset} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
+    mean_rank = ranks(means).mean()
+    lines.append("| mean rank | " + " | ".join(f"{mean_rank[c]:.2f}" for c in means) + " |")
+    lines.append("| mean | " + " | ".join(f"{means[c].mean():.3f}" for c in means) + " |")
+    fit = results.groupby("recipe", sort=False)["fit_seconds"].sum()
+    lines.append("| fit s, all | " + " | ".join(f"{fit[c]:.0f}" for c in means) + " |")
+    strategies = results.pivot_table(
+        index="recipe", columns="method", values="accuracy", aggfunc=np.mean, sort=False
+    )
+    lines += ["", "Inner accuracy of each strategy, mean over all inner folds:", ""]
+    lines += [strategies.round(3).to_markdown()]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -61,13 +85,14 @@ def main(argv=None):
     parser.add_argument("--breakhis", help="BreakHis folder: adds BreakHis 200X")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "selection"))
     parser.add_argument("--results-cache", help="folder of the cached runs (default: OUT/cache)")
+    add_cache_option(parser)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(args.threads)
     print(f"{cpu_model()}, {load_average()}, {args.threads} torch thread(s)", flush=True)
     candidates = {"default": {}, **dict(args.candidate)}
     firsts = {}
-    for split in suite_splits(args.dataset or QUICK, 10, 1, 1, args.breakhis):
+    for split in suite_splits(args.dataset or QUICK, 10, 1, 1, args.breakhis, args.cache):
         firsts.setdefault(split.dataset, split)
     splits = [
         inner for split in firsts.values() for inner in inner_splits(split, args.inner_folds)
@@ -93,32 +118,11 @@ def main(argv=None):
         rows.append(result)
     results = pd.concat(rows, ignore_index=True)
     results.to_csv(out / "inner.csv", index=False)
-    vote = results[results["method"] == f"{OURS} (vote)"]
-    means = vote.pivot_table(index="dataset", columns="recipe", values="accuracy", sort=False)
-    lines = [
-        f"Inner {args.inner_folds}-fold CV on training cases only; vote accuracy; {cpu_model()}",
+    Table(out / "inner.md").add(
+        f"Inner {args.inner_folds}-fold CV on training cases only; {cpu_model()}",
         "",
-        "| dataset | " + " | ".join(means.columns) + " |",
-        "|---|" + "---:|" * len(means.columns),
-    ]
-    for dataset, row in means.iterrows():
-        lines.append(f"| {dataset} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
-    mean_rank = ranks(means).mean()
-    lines.append(
-        "| mean rank | " + " | ".join(f"{mean_rank[c]:.2f}" for c in means.columns) + " |"
+        inner_table(results),
     )
-    fit = results.groupby("recipe", sort=False)["fit_seconds"].sum()
-    lines.append("| fit s, all | " + " | ".join(f"{fit[c]:.0f}" for c in means) + " |")
-    strategies = results.pivot_table(
-        index="recipe", columns="method", values="accuracy", aggfunc=np.mean, sort=False
-    )
-    lines += [
-        "",
-        "Inner accuracy of each strategy, mean over every inner fold of every dataset:",
-        "",
-    ]
-    lines += [strategies.round(3).to_markdown()]
-    Table(out / "inner.md").add(*lines)
 
 
 if __name__ == "__main__":
