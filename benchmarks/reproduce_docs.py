@@ -37,7 +37,64 @@ STATIC = ROOT / "docs" / "_static"
 STUDY = STATIC / "breakhis_study"
 TIMES = STATIC / "reproduce_times.json"
 
-# name: (script and arguments; "{breakhis}" is the data root, "{out}" a fresh folder),
+# The suite as docs/benchmarks.rst shows it: the datasets and methods of that run.
+SUITE_DATASETS = [
+    arg
+    for name in (
+        "Musk1",
+        "UCSB breast cancer",
+        "Elephant",
+        "GunPoint",
+        "BasicMotions",
+        "ItalyPowerDemand",
+        "ArrowHead",
+        "JapaneseVowels",
+        "Web recommendation 1",
+        "Protein",
+        "Musk2",
+        "Brown creeper",
+        "OSULeaf",
+        "Corel dogs",
+    )
+    for arg in ("--dataset", name)
+]
+SUITE_METHODS = [
+    arg
+    for name in (
+        "MicroTS",
+        "ABMIL",
+        "mean-pool LR (floor)",
+        "statistics RF (floor)",
+        "MiniRocket",
+        "1-NN DTW",
+    )
+    for arg in ("--method", name)
+]
+SELECTION_DATASETS = [
+    arg
+    for name in (
+        "Musk1",
+        "UCSB breast cancer",
+        "Elephant",
+        "GunPoint",
+        "ArrowHead",
+        "BasicMotions",
+        "ItalyPowerDemand",
+        "JapaneseVowels",
+    )
+    for arg in ("--dataset", name)
+]
+_NARROW = '"d_model": 64, "n_heads": 2, "mlp_dim": 128, "head_hidden": 64, "pool_hidden": 64'
+SELECTION_RECIPES = [
+    'paper widths={"d_model": 192, "n_heads": 3, "mlp_dim": 768, "head_hidden": 192, '
+    '"pool_hidden": 128}',
+    'narrower={"d_model": 32, "n_heads": 2, "mlp_dim": 64, "head_hidden": 32, "pool_hidden": 32}',
+    f'narrow+weight_decay={{{_NARROW}, "weight_decay": 0.01}}',
+    f'narrow+frame_dropout={{{_NARROW}, "frame_dropout": 0.3}}',
+]
+
+# name: (script and arguments; "{breakhis}" is the data root, "{out}" a fresh folder, in
+#       any argument),
 #       {file the step writes in {out}: where the docs include it} (empty: written in place)
 STEPS = {
     "softdtw": (
@@ -133,6 +190,36 @@ STEPS = {
             "ablation.png": STATIC / "ablation.png",
         },
     ),
+    "suite": (
+        [
+            "suite.py",
+            *SUITE_DATASETS,
+            *SUITE_METHODS,
+            "--breakhis",
+            "{breakhis}",
+            "--out",
+            "{out}",
+            "--results-cache",
+            "{out}/cache",
+        ],
+        {
+            "table.md": STATIC / "suite_table.md",
+            "results.csv": STATIC / "suite_results.csv",
+            "ranks.png": STATIC / "suite_ranks.png",
+        },
+    ),
+    "suite-selection": (
+        [
+            "suite_selection.py",
+            *SELECTION_DATASETS,
+            *(arg for recipe in SELECTION_RECIPES for arg in ("--candidate", recipe)),
+            "--breakhis",
+            "{breakhis}",
+            "--out",
+            "{out}",
+        ],
+        {"inner.md": STATIC / "suite_selection.md", "inner.csv": STATIC / "suite_selection.csv"},
+    ),
     "breakhis-features": (
         ["bench_features.py", "{breakhis}", "--output", STATIC / "bench_features.txt"],
         {},
@@ -168,9 +255,12 @@ def run_step(name, breakhis):
     """Run one step; its outputs go to the docs. Returns the seconds it took."""
     arguments, outputs = STEPS[name]
     with tempfile.TemporaryDirectory() as out:
-        values = {"breakhis": breakhis, "out": out}
         command = [sys.executable, str((ROOT / "benchmarks" / arguments[0]).resolve())]
-        command += [str(argument).format(**values) for argument in arguments[1:]]
+        # Only the two placeholders are replaced: an argument may hold braces of its own (JSON).
+        command += [
+            str(argument).replace("{breakhis}", str(breakhis)).replace("{out}", out)
+            for argument in arguments[1:]
+        ]
         start = time.perf_counter()
         result = subprocess.run(
             command,
@@ -242,7 +332,7 @@ def main():
     unknown = sorted(set(steps) - set(STEPS))
     if unknown:
         parser.error(f"unknown steps {unknown}; --list shows them")
-    needs_data = [name for name in steps if name.startswith("breakhis")]
+    needs_data = [name for name in steps if "{breakhis}" in map(str, STEPS[name][0])]
     if needs_data and not args.breakhis:
         if not args.all:
             parser.error(f"{', '.join(needs_data)} need --breakhis PATH")
