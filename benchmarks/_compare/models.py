@@ -96,8 +96,9 @@ PAPER_WIDTHS = "MicroTS, paper widths (vote)"
 
 def suite_methods(seed, ordered, quick):
     """name -> unfitted model of the benchmark suite: every method at its own defaults (the
-    suite judges defaults), but the seed; sktime's peers only where ``ordered`` cases are
-    series (not bags). ``quick``: ours, ABMIL, the floors and the peers."""
+    suite judges defaults), but the seed, and ours at the paper's widths beside them;
+    sktime's peers only where ``ordered`` cases are series (not bags). ``quick``: ours,
+    ABMIL, the floors and the peers."""
     train = {"random_state": seed}
     models = {OURS: microts_pipeline(MicroTSClassifier(**train))}
     if not quick:
