@@ -38,7 +38,7 @@ from _compare.cache import ResultCache
 from _compare.data import breakhis, generated, pos_labels
 from _compare.models import suite_methods
 from _compare.plots import plot_ranks
-from _compare.ranks import dataset_scores, ranking_metrics, summary_table
+from _compare.ranks import dataset_scores, ranking_metrics, summary_table, voice_table
 from _compare.run import run_all, split_seed
 from _compare.tables import markdown_table
 from _harness import Table, add_cache_option, cpu_model, load_average
@@ -121,13 +121,18 @@ def main(argv=None):
     cache = None if args.no_results_cache else ResultCache(args.results_cache)
     results = run_all(splits, chosen, cache)
     results.to_csv(out / "results.csv", index=False)
-    scores = dataset_scores(results, ranking_metrics(splits))
+    metrics = ranking_metrics(splits)
+    scores = dataset_scores(results, metrics)
     plot_ranks(scores, out / "ranks.png")
     Table(out / "table.md").add(
         f"Benchmark suite: {len(scores)} datasets; {cpu_model()}; {args.threads} torch "
         "thread(s); scores are case level, mean over splits.",
         "",
         summary_table(scores),
+        "",
+        "The default vote against its own best voice:",
+        "",
+        voice_table(results, metrics),
         "",
         markdown_table(results, pos_labels(splits)),
     )

@@ -160,6 +160,18 @@ def test_ranks_critical_difference_and_win_tie_loss(suite):
     assert "| C | 3.00 | 2 | 2 / 0 / 0 |" in table
 
 
+def test_the_vote_is_held_against_its_best_voice(suite):
+    from _compare.ranks import voice_table
+
+    rows = [
+        {"dataset": "d", "split": split, "method": f"MicroTS ({strategy})", "accuracy": value}
+        for split, values in enumerate([(0.8, 0.9, 0.7, 0.8), (0.8, 0.8, 0.7, 0.8)])
+        for strategy, value in zip(("ap", "dtw", "knn", "vote"), values, strict=True)
+    ]
+    table = voice_table(pd.DataFrame(rows), {"d": "accuracy"})
+    assert "| d | 0.800 | dtw 0.850 | -0.050 |" in table
+
+
 def test_the_suite_end_to_end_from_its_command_line(suite, tmp_path):
     """Two real sets of the suite (bags and series), the floors and a series peer: every
     output written, each kind of data with its methods."""

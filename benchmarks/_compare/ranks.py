@@ -96,3 +96,22 @@ def summary_table(scores):
             f"column is a difference of mean scores within {TIE}.",
         ]
     return "\n".join(lines)
+
+
+def voice_table(results, metrics):
+    """Markdown: on each dataset, the default vote's score beside its best single voice
+    (``ap``, ``dtw`` or ``knn``, from the same fit) and the gap between them."""
+    lines = ["| dataset | vote | best voice | gap |", "|---|---:|---:|---:|"]
+    for dataset, rows in results.groupby("dataset", sort=False):
+        metric = metrics[dataset]
+        ours = rows[rows["method"].str.startswith(f"{OURS} (")]
+        if metric not in ours or DEFAULT not in set(ours["method"]):
+            continue
+        means = ours.groupby("method")[metric].mean()
+        voices = means.drop(DEFAULT)
+        best = voices.idxmax()
+        gap = means[DEFAULT] - voices[best]
+        name = best.removeprefix(f"{OURS} (").removesuffix(")")
+        vote = means[DEFAULT]
+        lines.append(f"| {dataset} | {vote:.3f} | {name} {voices[best]:.3f} | {gap:+.3f} |")
+    return "\n".join(lines)
