@@ -158,6 +158,10 @@ def test_ranks_critical_difference_and_win_tie_loss(suite):
     assert f"| {DEFAULT} | 1.50 | 3 |  |" in table
     assert "| B | 1.50 | 3 | 1 / 1 / 1 |" in table
     assert "| C | 3.00 | 2 | 2 / 0 / 0 |" in table
+    # C did not run on d2: the ranks among all three on d1 and d3 follow.
+    shared = table.split("where every one ran (d1, d3):")[1]
+    assert f"| {DEFAULT} | 1.50 |" in shared
+    assert "| C | 3.00 |" in shared
 
 
 def test_the_vote_is_held_against_its_best_voice(suite):

@@ -95,6 +95,17 @@ def summary_table(scores):
             f"methods that ran on all {len(complete)} datasets: {cd:.2f}. A tie in the last "
             f"column is a difference of mean scores within {TIE}.",
         ]
+    shared = scores.dropna()  # the datasets on which every method ran
+    if len(shared) and len(shared) < len(scores):
+        lines += [
+            "",
+            f"Mean ranks among all {scores.shape[1]} methods on the {len(shared)} datasets "
+            f"where every one ran ({', '.join(shared.index)}):",
+            "",
+            "| method | mean rank |",
+            "|---|---:|",
+        ]
+        lines += [f"| {m} | {r:.2f} |" for m, r in ranks(shared).mean().sort_values().items()]
     return "\n".join(lines)
 
 
