@@ -22,7 +22,7 @@ wins/ties/losses, then a table per dataset with published figures beside ours) a
 ``ranks.png``. Every run is cached (``--cache``) by dataset, split, method, the method's
 every parameter, the package version and the data: a rerun computes only what changed.
 
-    python benchmarks/suite.py --quick        # 6 small datasets, 5 folds: < 20 min, 2 cores
+    python benchmarks/suite.py --quick        # 6 small datasets, 5 folds: ~7 min, 2 cores
     python benchmarks/suite.py                # every dataset and method (a night)
     python benchmarks/suite.py --dataset Musk1 --dataset GunPoint
 """
