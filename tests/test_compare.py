@@ -35,6 +35,24 @@ def test_sktime_peer_pads_and_truncates_to_the_training_length(compare):
     assert peer._series(X).shape == (20, 3, peer.length_)
 
 
+def test_sktime_peers_leave_torch_threads_as_they_were(compare):
+    """sktime's MiniRocket sets torch's thread count in fit: the methods after it in a
+    benchmark would train with other threads, and so to other numbers."""
+    import torch
+    from _compare.sktime_adapter import SktimePeer
+    from sktime.classification.kernel_based import RocketClassifier
+
+    X, y = make_microscopy_sequences(n_cases=20, n_features=2, max_length=12, random_state=0)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        rocket = RocketClassifier(rocket_transform="minirocket", num_kernels=84, random_state=0)
+        SktimePeer(rocket).fit(X, y).predict_proba(X)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_user_table_end_to_end(compare, tmp_path, monkeypatch):
     X, y = make_microscopy_sequences(n_cases=30, n_features=4, max_length=10, random_state=0)
     rows = [

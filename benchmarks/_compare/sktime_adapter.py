@@ -1,8 +1,23 @@
 """sktime's classifiers on ragged cases: each series padded or truncated to one length."""
 
+from contextlib import contextmanager
+
+import torch
 from sklearn.base import clone
 
 from sklearn_microts.utils import pad_sequences
+
+
+@contextmanager
+def torch_threads_kept():
+    """Restore torch's thread count on exit: sktime's RocketClassifier sets it to the
+    number of cores in ``fit``, and the methods run after it would compute with that many
+    threads instead of the benchmark's."""
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class SktimePeer:
@@ -25,14 +40,17 @@ class SktimePeer:
 
     def fit(self, X, y):
         self.length_ = max(self.min_length, *(len(x) for x in X))
-        self.fitted_ = clone(self.estimator).fit(self._series(X), y)
+        with torch_threads_kept():
+            self.fitted_ = clone(self.estimator).fit(self._series(X), y)
         return self
 
     def predict(self, X):
-        return self.fitted_.predict(self._series(X))
+        with torch_threads_kept():
+            return self.fitted_.predict(self._series(X))
 
     def predict_proba(self, X):
-        return self.fitted_.predict_proba(self._series(X))
+        with torch_threads_kept():
+            return self.fitted_.predict_proba(self._series(X))
 
     @property
     def classes_(self):
