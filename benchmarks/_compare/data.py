@@ -103,14 +103,33 @@ def user_table(path, case_col, order_col, label_col, split_col, seeds, pos_label
     ]
     X, y, cases = from_long_dataframe(table, case_col, order_col, label_col, feature_cols)
     name = Path(path).stem
-    if split_col:
-        train = table.groupby(case_col)[split_col].first().loc[cases].to_numpy() == "train"
-        splits = [(seed, train, ~train) for seed in seeds]
-    else:
-        folds = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
-        splits = [(fold, train, test) for fold, (train, test) in enumerate(folds, start=1)]
-    for split, train, test in splits:
-        yield Split(name, split, take(X, train), y[train], take(X, test), y[test], pos_label)
+    if not split_col:
+        yield from cross_validation_splits(name, X, y, 5, 1, pos_label)
+        return
+    train = table.groupby(case_col)[split_col].first().loc[cases].to_numpy() == "train"
+    for seed in seeds:
+        yield Split(name, seed, take(X, train), y[train], take(X, ~train), y[~train], pos_label)
+
+
+def cross_validation_splits(dataset, X, y, n_folds, repeats, pos_label=None, metric=None):
+    """Stratified ``n_folds``-fold cross-validation, ``repeats`` times, each repeat shuffled
+    with its own fixed seed (the repeat number): the same folds for every method and run.
+    Splits are numbered ``repeat * n_folds + fold``; ``metric`` is the score they are ranked
+    by (``Split.metric``)."""
+    y = np.asarray(y)
+    for repeat in range(repeats):
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=repeat)
+        for fold, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
+            yield Split(
+                dataset,
+                repeat * n_folds + fold,
+                take(X, train),
+                y[train],
+                take(X, test),
+                y[test],
+                pos_label,
+                metric=metric,
+            )
 
 
 def take(X, index):

@@ -54,6 +54,19 @@ def epochs_param(epochs):
     return {} if epochs is None else {"max_epochs": epochs}
 
 
+def series_peers(seed):
+    """sktime's MiniRocket and 1-NN DTW, on series padded to the longest training case."""
+    from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
+    from sktime.classification.kernel_based import RocketClassifier
+
+    return {
+        "MiniRocket": SktimePeer(
+            RocketClassifier(rocket_transform="minirocket", random_state=seed)
+        ),
+        "1-NN DTW": SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1)),
+    }
+
+
 def methods(quick, epochs, seed):
     """name -> unfitted model; ours is a pipeline whose strategies are read after one fit."""
     train = {"random_state": seed, **epochs_param(epochs)}
@@ -70,13 +83,7 @@ def methods(quick, epochs, seed):
         "mean LR (floor)": mean_pooling_floor(),
         "mean+max LR": pooling_floor(("mean", "max")),
     }
-    from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
-    from sktime.classification.kernel_based import RocketClassifier
-
-    models["MiniRocket"] = SktimePeer(
-        RocketClassifier(rocket_transform="minirocket", random_state=seed)
-    )
-    models["1-NN DTW"] = SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1))
+    models |= series_peers(seed)
     if not quick:
         from sktime.classification.feature_based import Catch22Classifier
         from sktime.classification.interval_based import TimeSeriesForestClassifier
@@ -119,11 +126,5 @@ def suite_methods(seed, ordered, quick):
         STATISTICS_FLOOR: statistics_floor(seed),
     }
     if ordered:
-        from sktime.classification.distance_based import KNeighborsTimeSeriesClassifier
-        from sktime.classification.kernel_based import RocketClassifier
-
-        models["MiniRocket"] = SktimePeer(
-            RocketClassifier(rocket_transform="minirocket", random_state=seed)
-        )
-        models["1-NN DTW"] = SktimePeer(KNeighborsTimeSeriesClassifier(n_neighbors=1))
+        models |= series_peers(seed)
     return models

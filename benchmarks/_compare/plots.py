@@ -11,6 +11,7 @@ from matplotlib.patches import Patch
 from .ablations import ablation_drops
 from .metrics import dataset_metrics, primary_metric
 from .models import OURS
+from .ranks import critical_difference, ranks
 
 
 def plot_scores(results, pos_labels, path):
@@ -78,8 +79,6 @@ def plot_ranks(scores, path):
     """Each method's mean rank over the datasets (1 is best; the number of datasets beside
     it), ours highlighted, with the critical difference of the methods that ran on every
     dataset drawn as a bar from the best rank: a method beyond it is worse than the best."""
-    from .ranks import critical_difference, ranks
-
     ranked = ranks(scores)
     mean = ranked.mean().sort_values()
     fig = Figure(figsize=(7, 0.35 * len(mean) + 2.1))
