@@ -100,22 +100,54 @@ class _NetPart:
         twin = object.__new__(type(estimator))
         twin.__dict__.update(estimator.__dict__, validation_fraction=0.0)
         n_classes = len(estimator.classes_)
+        states = {
+            name: decoder.decode(record[name], f"{where}.net_.{name}_") for name in self.states
+        }
+        _check_sizes(twin, states, estimator.n_features_in_, n_classes, where)
         # Initialisation draws weights from torch's generator: leave the caller's as it was.
         with torch.random.fork_rng(devices=[]):
             net = twin._build_net(estimator.n_features_in_, np.arange(n_classes), 0)
             net.initialize()
-        for name in self.states:
-            state = decoder.decode(record[name], f"{where}.net_.{name}_")
+        for name, state in states.items():
             try:
                 getattr(net, f"{name}_").load_state_dict(state)
             except (RuntimeError, TypeError, AttributeError) as exc:
-                raise ModelFileError(
-                    f"{where}.net_: the saved {name} state does not fit the network the "
-                    f"estimator's parameters build: {exc}"
-                ) from exc
+                raise _does_not_fit(where, name, exc) from exc
         if hasattr(estimator, "history_"):
             net.history = estimator.history_
         estimator.net_ = net
+
+
+def _check_sizes(estimator, states, n_features, n_classes, where):
+    """The saved states against the sizes the estimator's parameters give, before anything
+    is built at those sizes: a crafted ``d_model=30000`` or ``target_length=10**8`` would
+    allocate gigabytes before the weights were found not to fit. The module is built on
+    torch's meta device, which allocates nothing; the loss's only sized buffer is the class
+    targets, ``target_length`` long."""
+    if not all(isinstance(state, dict) for state in states.values()):
+        raise ModelFileError(f"{where}.net_: a saved state is not a map of tensors.")
+    with torch.device("meta"):
+        module = estimator._module_class(**estimator._module_params(n_features, n_classes))
+    expected = {name: tuple(tensor.shape) for name, tensor in module.state_dict().items()}
+    saved = {
+        name: tuple(getattr(tensor, "shape", ())) for name, tensor in states["module"].items()
+    }
+    if saved != expected:
+        wrong = sorted(set(saved) ^ set(expected)) or [
+            name for name in expected if saved[name] != expected[name]
+        ]
+        raise _does_not_fit(where, "module", f"these tensors differ in name or shape: {wrong[:5]}")
+    length = estimator._criterion_params(n_classes, None).get("target_length")
+    targets = states["criterion"].get("targets")
+    if length is not None and getattr(targets, "shape", (None, None))[1:2] != (length,):
+        raise _does_not_fit(where, "criterion", f"its targets are not target_length={length} long")
+
+
+def _does_not_fit(where, name, reason):
+    return ModelFileError(
+        f"{where}.net_: the saved {name} state does not fit the network the estimator's "
+        f"parameters build: {reason}"
+    )
 
 
 class _BackbonePart:

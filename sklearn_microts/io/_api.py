@@ -3,6 +3,7 @@
 import os
 import warnings
 
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, validate_params
 
 from ..utils._persistence import _package_version
@@ -44,6 +45,8 @@ def save_model(estimator, path):
     ------
     TypeError
         If the estimator holds anything else, named by its path (``model.steps[1][1]...``).
+    ValueError
+        If ``path`` exists and is not a regular file (a folder, a device, a pipe).
 
     See Also
     --------
@@ -119,4 +122,10 @@ def load_model(path):
             ),
             stacklevel=2,
         )
-    return decode(document, tensors, saved_version=saved_version)
+    estimator = decode(document, tensors, saved_version=saved_version)
+    if not isinstance(estimator, BaseEstimator):
+        raise ModelFileError(
+            f"{path} holds a {type(estimator).__name__}, not an estimator: it was not written "
+            "by save_model."
+        )
+    return estimator

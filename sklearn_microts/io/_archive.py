@@ -7,19 +7,24 @@
   numbers and their shapes only.
 
 Reading checks the format, refuses a newer major version, refuses any other member and
-checks every checksum before a member is parsed; nothing is ever unpickled.
+checks every checksum before a member is parsed; nothing is ever unpickled. What a file can
+make the reader spend is bounded by the file: the weights must be stored uncompressed (so a
+small file cannot inflate into a large one), the JSON members have caps, a folder's members
+must be regular files, and a damaged archive is a :class:`~._errors.ModelFileError`.
 """
 
 import hashlib
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from ..utils._files import open_regular_file, write_atomically
 from ..utils._persistence import _package_version
 from ._errors import ModelFileError
 
@@ -30,6 +35,23 @@ MANIFEST, DOCUMENT, TENSORS = "manifest.json", "model.json", "tensors.safetensor
 MEMBERS = (MANIFEST, DOCUMENT, TENSORS)
 # The first byte of every pickle of protocol 2 or later (joblib's and pickle's default).
 _PICKLE_START = b"\x80"
+# The most a JSON member may hold, inflated. The document holds parameters, text and the
+# structure of the estimators (every array of numbers is in the tensors): a model of the
+# package's largest estimators writes well under 1 MiB.
+_MAX_JSON_BYTES = {MANIFEST: 1 << 20, DOCUMENT: 64 << 20}
+# What reading a damaged or crafted archive raises, besides our own checks: a bad CRC or
+# header (BadZipFile), a corrupt deflate stream (zlib.error), a cut-short member (EOFError),
+# an unknown compression or encryption (NotImplementedError, RuntimeError), and bad sizes
+# or offsets in the directory (ValueError, OverflowError).
+_DAMAGED_ARCHIVE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OverflowError,
+)
 
 
 def write_model_file(path, document, tensors, *, content, metadata=None):
@@ -48,16 +70,14 @@ def write_model_file(path, document, tensors, *, content, metadata=None):
         "sha256": {name: _sha256(data) for name, data in members.items()},
     }
     members[MANIFEST] = json.dumps(manifest, indent=2, allow_nan=False).encode()
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with zipfile.ZipFile(partial, "w") as archive:
+
+    def write(file):
+        with zipfile.ZipFile(file, "w") as archive:
             for name in MEMBERS:
                 compression = zipfile.ZIP_STORED if name == TENSORS else zipfile.ZIP_DEFLATED
                 archive.writestr(name, members[name], compress_type=compression)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+
+    write_atomically(path, write)
 
 
 def read_model_file(path):
@@ -88,19 +108,67 @@ def _members(path):
     and anything missing, refused by name."""
     if path.is_dir():
         _check_names(path, [entry.name for entry in path.iterdir()])
-        return {name: (path / name).read_bytes() for name in MEMBERS}
-    if not path.is_file():
-        raise ModelFileError(f"{str(path)!r} is not a file.")
-    if not zipfile.is_zipfile(path):
-        with path.open("rb") as file:
-            start = file.read(1)
-        raise ModelFileError(
-            f"{path} is not a model file of sklearn-microts (not a zip archive)."
-            f"{_pickle_hint(start)}"
-        )
-    with zipfile.ZipFile(path) as archive:
-        _check_names(path, archive.namelist())
-        return {name: archive.read(name) for name in MEMBERS}
+        return {name: _read_regular_file(path, name) for name in MEMBERS}
+    with _open_regular_file(path, follow_links=True) as file:
+        size = os.fstat(file.fileno()).st_size
+        if not zipfile.is_zipfile(file):
+            file.seek(0)
+            raise ModelFileError(
+                f"{path} is not a model file of sklearn-microts (not a zip archive)."
+                f"{_pickle_hint(file.read(1))}"
+            )
+        try:
+            with zipfile.ZipFile(file) as archive:
+                _check_names(path, archive.namelist())
+                return {name: _read_member(path, archive, name, size) for name in MEMBERS}
+        except _DAMAGED_ARCHIVE as exc:
+            raise ModelFileError(
+                f"{path} is a damaged zip archive ({type(exc).__name__}: {exc}): download or "
+                "copy it again."
+            ) from exc
+
+
+def _read_member(path, archive, name, archive_size):
+    """A member's bytes, read no further than its cap (for the stored tensors, the archive's
+    own size): the directory's sizes are the file's word, and a crafted file can lie."""
+    info = archive.getinfo(name)
+    if name == TENSORS:
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ModelFileError(
+                f"{path}: {TENSORS} is compressed; a model file stores it as is, so that the "
+                "file cannot inflate into more than it holds."
+            )
+        cap = archive_size
+    else:
+        cap = _MAX_JSON_BYTES[name]
+    with archive.open(info) as member:
+        data = member.read(cap + 1)
+    if len(data) > cap:
+        raise ModelFileError(f"{path}: {name} holds more than the {cap} bytes it may.")
+    return data
+
+
+def _open_regular_file(path, *, follow_links):
+    """:func:`~..utils._files.open_regular_file`, its refusals a ModelFileError. The path
+    the user names may be a link; the members of a folder, which the file's author chose,
+    may not."""
+    try:
+        return open_regular_file(path, follow_symlinks=follow_links)
+    except FileNotFoundError:
+        raise ModelFileError(f"{str(path)!r} is not a file.") from None
+    except ValueError as exc:
+        raise ModelFileError(f"{exc} A model file is read from regular files only.") from exc
+
+
+def _read_regular_file(folder, name):
+    """A member of an unpacked model folder: a regular file (no link), no larger than a
+    member of an archive may be."""
+    with _open_regular_file(folder / name, follow_links=False) as file:
+        cap = _MAX_JSON_BYTES.get(name, os.fstat(file.fileno()).st_size)
+        data = file.read(cap + 1)
+    if len(data) > cap:
+        raise ModelFileError(f"{folder}: {name} holds more than the {cap} bytes it may.")
+    return data
 
 
 def _check_names(path, names):

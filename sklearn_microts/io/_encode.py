@@ -25,6 +25,24 @@ from ._errors import ModelFileError
 # dtype kinds stored as tensors (bool, int, uint, float); text and objects go in the JSON.
 _TENSOR_KINDS = "biuf"
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+# The deepest nesting of values a model file may hold. A pipeline of calibrated classifiers
+# nests about 15 deep; a crafted file could nest until Python's recursion limit.
+MAX_DEPTH = 64
+# The most bytes a text array of the document may unpack into: its width is the file's word
+# (a "<U10000000" dtype of one short item would take 40 MB an item).
+_MAX_TEXT_ARRAY_BYTES = 64 << 20
+# What building a value from a crafted record can raise (a bad dtype, shape or state, an
+# integer out of range, a class's own checks): each a ModelFileError naming the value.
+_MALFORMED = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    RuntimeError,
+    OverflowError,
+    NotImplementedError,
+)
 
 
 def encode(root):
@@ -158,10 +176,20 @@ class _Decoder:
         self._tensors = tensors
         self._saved_version = saved_version
         self._objects = {}
+        self._depth = 0
 
     def decode(self, data, where):
         if data is None or type(data) in (bool, int, float, str):
             return data
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ModelFileError(f"{where} nests values deeper than {MAX_DEPTH} levels.")
+            return self._decode_nested(data, where)
+        finally:
+            self._depth -= 1
+
+    def _decode_nested(self, data, where):
         if type(data) is list:
             return [self.decode(item, f"{where}[{i}]") for i, item in enumerate(data)]
         kind = data.get("kind") if type(data) is dict else None
@@ -174,7 +202,7 @@ class _Decoder:
             value = read(self, data, where)
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        except _MALFORMED as exc:
             raise ModelFileError(
                 f"{where}: a malformed {kind} ({type(exc).__name__}: {exc})."
             ) from exc
@@ -231,12 +259,22 @@ class _Decoder:
         if dtype.kind not in "UO":
             raise ValueError(f"dtype {dtype}")
         items = data["items"] if dtype.kind == "U" else self._items(data, where)
-        if dtype.kind == "U" and not all(type(item) is str for item in items):
-            raise TypeError("a text array holds something else")
+        if type(items) is not list:
+            raise TypeError("items is not a list")
+        shape = data["shape"]
+        if not (type(shape) is list and all(type(n) is int and n >= 0 for n in shape)):
+            raise ValueError(f"shape {shape!r}")
+        if math.prod(shape) != len(items):
+            raise ValueError(f"shape {shape} for {len(items)} items")
+        if dtype.kind == "U":
+            if not all(type(item) is str for item in items):
+                raise TypeError("a text array holds something else")
+            if dtype.itemsize * len(items) > _MAX_TEXT_ARRAY_BYTES:
+                raise ValueError(f"{len(items)} items of dtype {dtype} exceed the cap")
         array = np.empty(len(items), dtype=dtype)
         for i, item in enumerate(items):  # one by one: an item may itself be a sequence
             array[i] = item
-        return array.reshape(data["shape"])
+        return array.reshape(shape)
 
     def _tensor(self, data, where):
         return self._stored(data)
