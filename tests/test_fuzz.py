@@ -198,14 +198,20 @@ CLASSIFIERS = [
     LSTMClassifier(hidden_size=4, max_epochs=1),
     TransformerClassifier(d_model=4, n_heads=2, dim_feedforward=4, max_epochs=1),
 ]
-FITTED = [clone(c).set_params(random_state=0).fit(X_GOOD, Y_GOOD) for c in CLASSIFIERS]
 
 
-@pytest.mark.parametrize("classifier", FITTED, ids=type)
+@pytest.fixture(scope="module")
+def fitted():
+    """Each of ``CLASSIFIERS`` fitted, by its class: trained once, when a test first needs
+    it (not at import, which every run that collects this file would pay for)."""
+    return {type(c): clone(c).set_params(random_state=0).fit(X_GOOD, Y_GOOD) for c in CLASSIFIERS}
+
+
+@pytest.mark.parametrize("classifier", CLASSIFIERS, ids=type)
 @given(X=HOSTILE_X)
 @settings(max_examples=40)
-def test_classifier_predictions(classifier, X):
-    proba = _assert_works_or_fails_clearly(classifier.predict_proba, X)
+def test_classifier_predictions(fitted, classifier, X):
+    proba = _assert_works_or_fails_clearly(fitted[type(classifier)].predict_proba, X)
     if proba is not None:
         _assert_finite(proba)
 

@@ -4,6 +4,7 @@ Built with setuptools' PEP 517 backend in a fresh process, without build isolati
 network); ``python -m build`` does the same in an isolated environment before publishing.
 """
 
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -19,16 +20,24 @@ BUILD = (
 
 
 def test_wheel_and_sdist(tmp_path):
+    # Built in a copy: setuptools leaves build/ and *.egg-info where it builds.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", ".*cache*"),
+    )
+    out = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-c", BUILD, str(tmp_path)],
-        cwd=ROOT,
+        [sys.executable, "-c", BUILD, str(out)],
+        cwd=source,
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
     )
-    (wheel_path,) = tmp_path.glob("sklearn_microts-*.whl")
-    (sdist_path,) = tmp_path.glob("sklearn_microts-*.tar.gz")
+    (wheel_path,) = out.glob("sklearn_microts-*.whl")
+    (sdist_path,) = out.glob("sklearn_microts-*.tar.gz")
     with zipfile.ZipFile(wheel_path) as wheel:
         names = wheel.namelist()
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
