@@ -274,9 +274,9 @@ def test_unreadable_image_is_named(tmp_path, capsys):
 def test_model_of_another_version_is_refused(lab, capsys, monkeypatch, tmp_path):
     from sklearn_microts.cli import _model
 
-    model, n_features, _ = _model.load_model(lab["tmp"] / "m.microts")
+    fitted = _model.load_model(lab["tmp"] / "m.microts")
     monkeypatch.setattr(_model, "__version__", "0.0.1")
-    _model.save_model(model, tmp_path / "old.microts", n_features=n_features)
+    _model.save_model(fitted[0], tmp_path / "old.microts", feature_names=fitted.feature_names)
     monkeypatch.undo()
     status, _, err = _run(
         capsys,

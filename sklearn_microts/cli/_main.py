@@ -7,8 +7,12 @@ Four commands, each with ``--help``::
     microts predict model.microts ROOT|TABLE --out predictions.csv
     microts report model.microts ROOT|TABLE --out report/
 
-Bad input (a missing folder, an unreadable image, a model from another version) ends with
-one line on standard error and exit status 2.
+Bad input (a missing folder, an unreadable image, a model from another version, an output
+that is one of the inputs) ends with one line on standard error and exit status 2, before
+anything is written. Tables are replaced only once complete; in a CSV, a text cell that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return, other than a number) is written with a ``'`` in front (reading the table
+back takes it off).
 """
 
 import argparse
@@ -19,23 +23,27 @@ from .._version import __version__
 from ._data import (
     Cases,
     cases_to_table,
+    check_not_input,
     check_table_path,
     default_cache,
     extract_features,
     image_cases,
     load_cases,
+    match_features,
     read_table,
     table_to_cases,
     write_table,
 )
 from ._errors import UsageError
-from ._model import load_model, make_model, save_model
+from ._model import check_device, load_model, make_model, save_model
 from ._predictions import checked_evidence, predictions_table
 from ._trust import fit_trusted
 
 EXIT_USAGE = 2
 # --order: the order of load_image_sequences each choice stands for.
 ORDERS = {"name": "name", "capture-time": "capture_time"}
+# Said of every CSV the command line writes.
+CSV_HELP = "; in a CSV, text a spreadsheet would run as a formula (=, +, -, @) gets a ' in front"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,8 +79,9 @@ def main(argv=None):
 
 
 def _features(args):
+    # Before minutes of extraction, not after.
+    check_not_input([check_table_path(args.out)], [args.labels])
     names, images, y, patients = image_cases(args.root, **_selection(args))
-    check_table_path(args.out)  # before minutes of extraction, not after
     X = extract_features(images, **_extraction(args))
     table = cases_to_table(Cases(names=names, X=X, y=y, images=images, patients=patients))
     write_table(table, args.out)
@@ -80,6 +89,7 @@ def _features(args):
 
 
 def _fit(args):
+    check_not_input([args.model], [args.table])
     cases = table_to_cases(read_table(args.table), source=args.table)
     if cases.y is None:
         raise UsageError(
@@ -98,7 +108,7 @@ def _fit(args):
         )
     else:
         model.fit(cases.X, cases.y)
-    save_model(model, args.model, n_features=cases.X[0].shape[1], trust=trust)
+    save_model(model, args.model, feature_names=cases.feature_names, trust=trust)
     if trust is not None:
         print(
             f"calibrated on {trust.n_held_out} held-out cases: decides a case from "
@@ -116,31 +126,40 @@ def _fit(args):
 
 
 def _predict(args):
-    table = _predictions(args)[2]
+    table = _predictions(args, outputs=[args.out])[2]
     write_table(table, args.out)
     print(f"{len(table)} cases -> {args.out}")
 
 
 def _report(args):
-    from ._report import write_report
+    from ._report import report_files, write_report
 
-    cases, evidence, table, trust = _predictions(args)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a folder.")
+    cases, evidence, table, trust = _predictions(args, outputs=report_files(out))
     index = write_report(
         cases,
         evidence,
         table,
-        args.out,
+        out,
         title=f"{Path(args.source).name}: case report",
         trust=trust,
     )
     print(f"{len(table)} cases -> {index}")
 
 
-def _predictions(args):
+def _predictions(args, *, outputs):
     """The cases of ``args.source``, the model's evidence on them, its predictions table and
-    its trust (``None`` unless fitted with ``--calibrate``)."""
-    model, n_features, trust = load_model(args.model, trust_pickle=args.trust_pickle)
+    its trust (``None`` unless fitted with ``--calibrate``), once none of the files the
+    command writes (``outputs``) is one of its inputs."""
+    check_not_input(outputs, [args.model, args.source, args.labels])
+    fitted = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, n_features, trust = fitted
     cases = load_cases(args.source, **_selection(args), **_extraction(args))
+    # A pickle of an earlier version names no features: only their number is checked.
+    names = getattr(fitted, "feature_names", None)
+    cases = match_features(cases, names, source=args.source)
     evidence = checked_evidence(model, cases.X, n_features=n_features)
     return cases, evidence, predictions_table(cases, evidence, trust), trust
 
@@ -183,7 +202,9 @@ def _build_parser():
         "are cached on the images' content, so an interrupted run resumes.",
     )
     features.add_argument("root", help="BreakHis' folder, or a folder of one sub-folder per case")
-    features.add_argument("--out", required=True, help="the table: .csv, or .parquet (pyarrow)")
+    features.add_argument(
+        "--out", required=True, help=f"the table: .csv, or .parquet (pyarrow){CSV_HELP}"
+    )
     _image_options(features)
 
     fit = _command(
@@ -194,7 +215,12 @@ def _build_parser():
         "Fit make_pipeline(DedupTransformer(), MicroTSClassifier()) and save it with the "
         "package version; prints the losses of every epoch.",
     )
-    fit.add_argument("table", help="feature table of `microts features`, with labels")
+    fit.add_argument(
+        "table",
+        help="feature table of `microts features`, with labels: one row per frame, with its "
+        "case, its order (a number, by which the frames of a case are sorted) and its "
+        "features f0, f1, ... (the model records their names)",
+    )
     fit.add_argument("--model", required=True, help="where to save the model, e.g. model.microts")
     fit.add_argument(
         "--param",
@@ -234,7 +260,12 @@ def _build_parser():
     )
 
     for name, run, out_help, summary in (
-        ("predict", _predict, "the predictions (.csv), one row per case", "predict each case"),
+        (
+            "predict",
+            _predict,
+            f"the predictions (.csv), one row per case{CSV_HELP}",
+            "predict each case",
+        ),
         ("report", _report, "folder of the HTML report", "an HTML report, least sure first"),
     ):
         command = _command(
@@ -251,7 +282,11 @@ def _build_parser():
             help="also load a model pickled by an earlier version (a pickle runs any code it "
             "holds: only for a file you trust)",
         )
-        command.add_argument("source", help="feature table, or image folder as for `features`")
+        command.add_argument(
+            "source",
+            help="feature table (its feature columns found by name, in any order: the ones "
+            "the model was fitted on, no other), or image folder as for `features`",
+        )
         command.add_argument("--out", required=True, help=out_help)
         _image_options(command)
     return parser
@@ -269,6 +304,14 @@ def _share(text):
     return value
 
 
+def _device(text):
+    """``--device``, checked before any work: a device this machine has."""
+    try:
+        return check_device(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _command(commands, name, run, summary, description):
     """The sub-command ``name``, which ``run(args)`` carries out."""
     command = commands.add_parser(name, help=summary, description=description)
@@ -279,7 +322,9 @@ def _command(commands, name, run, summary, description):
 def _image_options(command):
     """The options of the commands that read images: which ones, and how to extract them."""
     command.add_argument(
-        "--labels", help="CSV with columns case,label for a folder of case sub-folders"
+        "--labels",
+        help="CSV with columns case,label for a folder of case sub-folders: one row per case, "
+        "its name as the folder's (read as text: 001 is not 1)",
     )
     command.add_argument(
         "--magnification",
@@ -306,4 +351,10 @@ def _image_options(command):
     )
     command.add_argument("--no-cache", action="store_true", help="do not cache features")
     command.add_argument("--batch-size", type=int, default=32, help="images per batch (32)")
-    command.add_argument("--device", default="auto", help="torch device (default: auto)")
+    command.add_argument(
+        "--device",
+        type=_device,
+        default="auto",
+        help="torch device of the feature extraction: auto (CUDA where available, else the "
+        "CPU; the default), cpu, cuda, cuda:N or mps",
+    )

@@ -12,7 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from ..plotting import CaseEvidenceDisplay
+from ..utils._files import write_atomically
+from ._data import write_table
 from ._trust import referral_reason
+
+INDEX, PREDICTIONS = "index.html", "predictions.csv"
 
 # Clicking a column header sorts by it (numbers numerically); the page works without it.
 SCRIPT = """
@@ -60,6 +64,12 @@ img { max-width: 100%; }
 """
 
 
+def report_files(out):
+    """The files a report writes in the folder ``out`` that could be another's: all but its
+    evidence images (``cases/``)."""
+    return [Path(out) / INDEX, Path(out) / PREDICTIONS]
+
+
 def write_report(cases, evidence, table, out, *, title, trust=None):
     """Write ``index.html``, one evidence image per case and ``predictions.csv`` to ``out``.
 
@@ -88,7 +98,7 @@ def write_report(cases, evidence, table, out, *, title, trust=None):
 
     out = Path(out)
     (out / "cases").mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "predictions.csv", index=False)
+    write_table(table, out / PREDICTIONS)
     confidence = table["confidence"].to_numpy()
     # Referred cases first, then the least confident: where review starts.
     order = np.lexsort((confidence, ~table["refer"].to_numpy(bool)) if trust else (confidence,))
@@ -100,9 +110,9 @@ def write_report(cases, evidence, table, out, *, title, trust=None):
         reason = referral_reason(row, trust) if trust and row["refer"] else None
         # The first case opens with its evidence shown.
         rows.append(_row(row, image, list(evidence.strategy_proba), reason=reason, open_=not rows))
-    index = out / "index.html"
+    index = out / INDEX
     page = _page(title, table, rows, list(evidence.strategy_proba), trust=trust)
-    index.write_text(page, encoding="utf-8")
+    write_atomically(index, lambda file: file.write(page.encode("utf-8")))
     return index
 
 
@@ -202,7 +212,7 @@ def _page(title, table, rows, strategies, *, trust=None):
 <p>{opening} Click a header to sort.
 Shaded strategies disagree.{wrong} Each case's evidence shows its frames, their class
 probabilities and their weight in the decision; shaded frames were removed as
-near-duplicates. <a href="predictions.csv">predictions.csv</a></p>
+near-duplicates. <a href="{PREDICTIONS}">{PREDICTIONS}</a></p>
 <table>
 <thead><tr>{head}</tr></thead>
 <tbody>
