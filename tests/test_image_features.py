@@ -4,6 +4,8 @@ Every test here runs without a cache (or proves the cache is keyed right), so th
 left in training mode, or options that do not reach the features, cannot hide behind it.
 """
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -110,7 +112,7 @@ def test_cache_is_keyed_on_feature_version_and_options(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
 
     def entries():
-        return len(list(cache.rglob("output.pkl")))
+        return len(list(cache.rglob("*.safetensors")))
 
     first = ImageFeatureExtractor(cache=cache).fit().transform(images)[0]
     assert entries() == 1
@@ -147,9 +149,9 @@ def test_images_are_read_a_batch_ahead_of_the_backbone_never_all_first(tmp_path,
     read, read_at_forward = [], []
     load_image = _images.read_image
 
-    def counting_load(image, size):
+    def counting_load(image, size, **options):
         read.append(image)
-        return load_image(image, size)
+        return load_image(image, size, **options)
 
     def backbone(batch):
         read_at_forward.append(len(read))
@@ -172,7 +174,9 @@ def test_an_interrupted_cached_transform_resumes_from_its_finished_batches(tmp_p
         calls.append(len(batch))
         if len(calls) == fail_at:
             raise KeyboardInterrupt
-        return batch.mean(dim=(2, 3)).numpy()  # stands for the network: cheap, exact
+        # Stands for the network: cheap, exact, as wide as the named backbones' features.
+        width = _images.N_FEATURES
+        return batch.mean(dim=(2, 3)).tile(1, width)[:, :width].numpy()
 
     extractor = ImageFeatureExtractor(cache=tmp_path / "cache", batch_size=2).fit()
     monkeypatch.setattr(ImageFeatureExtractor, "_features", lambda s, b: forward(s, b, fail_at=3))
@@ -194,3 +198,35 @@ def test_verbose_shows_a_progress_bar_over_batches(tmp_path, capsys):
     assert "image features" in capsys.readouterr().err
     extractor.set_params(verbose=0).transform([images])
     assert capsys.readouterr().err == ""
+
+
+def test_n_threads_is_what_torch_computes_with_and_is_restored(tmp_path, monkeypatch):
+    images = _textured_images(tmp_path, 5, size=16)
+    seen, computing_threads = [], set()
+    network_input = ImageFeatureExtractor._network_input
+
+    def recorded_input(self, pixels, frames):
+        computing_threads.add(threading.get_ident())
+        return network_input(self, pixels, frames)
+
+    def backbone(batch):
+        seen.append(torch.get_num_threads())
+        return batch.mean(dim=(2, 3))
+
+    monkeypatch.setattr(ImageFeatureExtractor, "_network_input", recorded_input)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        extractor = ImageFeatureExtractor(backbone=backbone, image_size=8, batch_size=2)
+        extractor.set_params(n_threads=1).fit().transform([images])
+        assert seen == [1, 1, 1]
+        assert torch.get_num_threads() == 3
+        # torch works in the calling thread only: the reader thread decodes images.
+        assert computing_threads == {threading.get_ident()}
+        seen.clear()
+        extractor.set_params(n_threads=None).transform([images])
+        assert seen == [3, 3, 3]
+        with pytest.raises(ValueError, match="'n_threads' parameter of ImageFeatureExtractor"):
+            extractor.set_params(n_threads=0).transform([images])
+    finally:
+        torch.set_num_threads(previous)

@@ -5,6 +5,9 @@ tests on the real data run where ``SKLEARN_MICROTS_BREAKHIS`` points to it (CI s
 """
 
 import os
+import struct
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,9 @@ import pytest
 import torch
 
 from sklearn_microts.datasets import load_breakhis, load_image_sequences, parse_breakhis_name
-from sklearn_microts.preprocessing import ImageFeatureExtractor
+from sklearn_microts.preprocessing import ImageFeatureExtractor, _images
+
+from .test_feature_cache import run_beside_a_pipe
 
 Image = pytest.importorskip("PIL.Image")
 REAL_ROOT = os.environ.get("SKLEARN_MICROTS_BREAKHIS")
@@ -226,6 +231,76 @@ def test_feature_extractor_errors_name_the_file(tmp_path):
         ImageFeatureExtractor(backbone=_tiny_backbone(), cache=tmp_path).fit()
 
 
+def _png_declaring(path, width, height):
+    """A valid 1 x 1 PNG of some 70 bytes whose header declares ``width`` x ``height``."""
+    _image(path, size=(1, 1))
+    data = bytearray(path.read_bytes())
+    # After the 8-byte signature: the IHDR chunk's length and type (8 bytes), its width and
+    # height (8), 5 more bytes of header, then the CRC of its type and data.
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "declared"),
+    [
+        (9000, 9000, "9000 x 9000 pixels"),  # over the cap, under Pillow's limits
+        (12000, 12000, "12000 x 12000 pixels"),  # over the limit at which Pillow warns
+        (100000, 100000, "10000000000 pixels"),  # over the limit at which Pillow refuses
+    ],
+)
+def test_an_image_declaring_too_many_pixels_is_refused_undecoded(
+    tmp_path, monkeypatch, width, height, declared
+):
+    from PIL import ImageFile
+
+    def no_decoding(self):
+        raise AssertionError("the image was decoded")
+
+    _png_declaring(tmp_path / "huge.png", width, height)
+    assert (tmp_path / "huge.png").stat().st_size < 100
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow's DecompressionBombWarning included
+        with pytest.raises(ValueError, match=rf"huge\.png declares .*{declared}"):
+            extractor.transform([[tmp_path / "huge.png"]])
+
+
+def test_max_pixels_is_the_cap(tmp_path):
+    _image(tmp_path / "a.png", size=(20, 10))
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8, max_pixels=199)
+    with pytest.raises(ValueError, match=r"a\.png declares 20 x 10 pixels, more than the 199"):
+        extractor.fit().transform([[tmp_path / "a.png"]])
+    features = extractor.set_params(max_pixels=200).transform([[tmp_path / "a.png"]])
+    assert features[0].shape == (1, 4)
+
+
+def test_a_truncated_image_is_an_error_naming_it(tmp_path):
+    rng = np.random.RandomState(0)
+    Image.fromarray(rng.randint(0, 256, (30, 30, 3)).astype(np.uint8)).save(tmp_path / "a.png")
+    data = (tmp_path / "a.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    extractor = ImageFeatureExtractor(backbone=_tiny_backbone(), image_size=8).fit()
+    with pytest.raises(ValueError, match=r"Cannot read image .*cut\.png: .*truncated"):
+        extractor.transform([[tmp_path / "cut.png"]])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_pipe_named_like_an_image_is_refused_never_waited_on(tmp_path, monkeypatch, cache):
+    # With a cache the file is first read for its key, with a named backbone (here a small
+    # stand-in); without, only to decode it.
+    os.mkfifo(tmp_path / "frame.png")
+    monkeypatch.setattr(_images, "_load_backbone", lambda backbone: _tiny_backbone())
+    extractor = ImageFeatureExtractor(image_size=8, cache=tmp_path / "cache" if cache else None)
+    with pytest.raises(ValueError, match=r"frame\.png.* not a regular file"):
+        run_beside_a_pipe(
+            lambda: extractor.fit().transform([[tmp_path / "frame.png"]]), tmp_path / "frame.png"
+        )
+
+
 def test_sixteen_bit_images_are_scaled_by_bit_depth(tmp_path):
     # 40000 of 65535 is the 8-bit level 156; Pillow's convert("RGB") saturated it to 255.
     Image.fromarray(np.full((9, 12), 40000, np.uint16)).save(tmp_path / "deep.png")
@@ -261,7 +336,7 @@ def test_default_backbone_is_pretrained_and_cached(tmp_path):
     first = extractor.transform(images)[0]
     assert first.shape == (2, 1280)
     assert not np.allclose(first[0], first[1])
-    assert any((tmp_path / "cache").rglob("output.pkl"))
+    assert any((tmp_path / "cache").rglob("*.safetensors"))
     np.testing.assert_array_equal(extractor.transform(images)[0], first)
 
 

