@@ -154,7 +154,7 @@ def _open_regular_file(path, *, follow_links):
     may not."""
     try:
         return open_regular_file(path, follow_symlinks=follow_links)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise ModelFileError(f"{str(path)!r} is not a file.") from None
     except ValueError as exc:
         raise ModelFileError(f"{exc} A model file is read from regular files only.") from exc

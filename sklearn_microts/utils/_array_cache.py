@@ -12,7 +12,6 @@ and concurrent writers only ever see whole files.
 
 import hashlib
 import os
-import secrets
 import stat
 import warnings
 from pathlib import Path
@@ -21,50 +20,12 @@ import numpy as np
 from safetensors.numpy import load as load_tensors
 from safetensors.numpy import save as save_tensors
 
+from ._files import open_regular_file, write_atomically
+
 # An entry's header (the names, dtypes, shapes and offsets of its two arrays) is some 150
 # bytes of JSON: reading stops this far beyond the numbers expected.
 HEADER_BYTES = 4096
 CHECKSUM_BYTES = hashlib.sha256().digest_size
-
-
-def open_regular_file(path, *, follow_symlinks=True):
-    """``path`` opened for binary reading, refused unless it is a regular file.
-
-    Opening a named pipe waits for a writer, hence the non-blocking open; a device such as
-    ``/dev/zero`` never ends. The file is checked once opened, so that nothing can swap it
-    in between.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    follow_symlinks : bool, default=True
-        ``False`` refuses a symbolic link too, whatever it points to.
-
-    Returns
-    -------
-    file : io.BufferedReader
-
-    Raises
-    ------
-    FileNotFoundError
-        Nothing is at ``path``.
-    ValueError
-        ``path`` is a folder, a pipe, a device or a socket, or (``follow_symlinks=False``)
-        a symbolic link; the message names it.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    if not follow_symlinks:
-        if os.path.islink(path):
-            raise ValueError(f"{path} is a symbolic link, not a regular file.")
-        # Nor a link put there since, where the system can tell (an OSError then).
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    descriptor = os.open(path, flags)
-    file = os.fdopen(descriptor, "rb")
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        file.close()
-        raise ValueError(f"{path} is not a regular file (a folder, a pipe, a device or a socket).")
-    return file
 
 
 class ArrayCache:
@@ -135,8 +96,10 @@ class ArrayCache:
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, save_tensors({"array": array, "sha256": checksum}))
-        except OSError as exc:
+            _discard_if_not_regular(path)
+            data = save_tensors({"array": array, "sha256": checksum})
+            write_atomically(path, lambda file: file.write(data))
+        except (OSError, ValueError) as exc:  # ValueError: a folder where the entry goes
             if not self._store_failed:
                 self._store_failed = True
                 warnings.warn(
@@ -181,18 +144,12 @@ def _checksum(key, array):
     return digest.digest()
 
 
-def _write_atomically(path, data):
-    """Write ``data`` to a new file beside ``path``, then rename it to ``path``."""
-    # A name of its own in the same folder, so that the rename is atomic. Created with
-    # open()'s permissions (the umask's), not mkstemp's owner-only ones: a lab shares its
-    # cache folders.
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
-    handle = os.open(
-        partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
-    )
+def _discard_if_not_regular(path):
+    """Remove a link, pipe or device put where an entry goes, so that storing the entry
+    replaces it (a write never goes through it)."""
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        path.unlink()

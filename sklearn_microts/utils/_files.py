@@ -32,18 +32,20 @@ def open_regular_file(path, *, follow_symlinks=True):
 
     Raises
     ------
-    FileNotFoundError
-        If nothing is at ``path``.
+    FileNotFoundError, NotADirectoryError
+        If nothing is at ``path`` (the second where a part of it is a file).
     ValueError
         If ``path`` is a folder, a device, a pipe, a socket, or a link where
         ``follow_symlinks=False``, or cannot be opened.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if not follow_symlinks:
+        if os.path.islink(path):  # where the system has no O_NOFOLLOW, this check only
+            raise ValueError(f"{str(path)!r} is a symbolic link, not a regular file.")
         flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         descriptor = os.open(path, flags)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there: the caller's to say
         raise
     except OSError as exc:  # a link refused by O_NOFOLLOW among them
         raise ValueError(

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ._array_cache import open_regular_file
+from ._files import open_regular_file
 
 # The most pixels an image file may declare, by default: 8192 x 8192, 192 MiB decoded as
 # 8-bit RGB, several times the frame of a microscope camera (5 to 20 megapixels).
