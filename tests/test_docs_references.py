@@ -4,6 +4,7 @@
 import argparse
 import ast
 import importlib
+import importlib.util
 import inspect
 import math
 import pkgutil
@@ -158,3 +159,36 @@ def test_quoted_command_line_options_exist(text):
     known = _options() | set(FOREIGN_OPTIONS)
     unknown = {option for quote in _quotes(text) for option in OPTION.findall(quote)} - known
     assert not unknown, f"{text.name} quotes options that no command has: {sorted(unknown)}"
+
+
+def _inventory_module():
+    spec = importlib.util.spec_from_file_location(
+        "make_inventories", ROOT / "docs" / "_inventories" / "make_inventories.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_intersphinx_inventories_are_local_and_name_installed_objects():
+    """The docs link to other projects through inventories kept in the repository (the build
+    reads no network), and each inventory lists the objects its script names, every one of
+    which exists in the installed package (a renamed or removed object is caught here, not
+    as a dead link)."""
+    inventory = pytest.importorskip("sphinx.util.inventory")
+    inventories = _inventory_module()
+    problems = []
+    for name, (_, _, base, objects) in inventories.PROJECTS.items():
+        path = ROOT / "docs" / "_inventories" / f"{name}.inv"
+        with path.open("rb") as stream:
+            listed = inventory.InventoryFile.load(stream, base, lambda *parts: "".join(parts))
+        found = {obj: role for role, entries in listed.items() for obj in entries}
+        expected = {obj: role for obj, (role, _) in objects.items()}
+        if found != expected:
+            problems.append(f"{path.name} lists {found}, its script {expected}: rerun it")
+        for obj in objects:
+            try:
+                inventories.locate(obj)
+            except AttributeError:
+                problems.append(f"{name}: {obj} does not exist in the installed package")
+    assert not problems, "; ".join(problems)
