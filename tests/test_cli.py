@@ -124,6 +124,27 @@ def test_features_resume_from_the_cache(lab, capsys, monkeypatch):
     pandas.testing.assert_frame_equal(pandas.read_csv(out), pandas.read_csv(lab["tmp"] / "f.csv"))
 
 
+def test_features_threads_reach_the_extractor_and_are_checked(lab, capsys, monkeypatch):
+    from sklearn_microts.preprocessing import ImageFeatureExtractor
+
+    seen = []
+    transform = ImageFeatureExtractor.transform
+
+    def recording(self, X):
+        seen.append(self.n_threads)
+        return transform(self, X)
+
+    monkeypatch.setattr(ImageFeatureExtractor, "transform", recording)
+    out = lab["tmp"] / "threads.csv"
+    command = ["features", lab["root"], "--out", out, *lab["common"]]
+    assert _run(capsys, *command, "--threads", 1)[0] == 0
+    assert seen == [1]
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(arg) for arg in [*command, "--threads", 0]])
+    assert exit_info.value.code == 2
+    assert "'0' is not a whole number of at least 1" in capsys.readouterr().err
+
+
 def test_predict_one_row_per_case_same_as_the_model(lab, capsys):
     tmp = lab["tmp"]
     status, _out, _ = _run(

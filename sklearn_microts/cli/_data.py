@@ -121,9 +121,11 @@ def _read_labels(path, names):
     return np.array([labels[name] for name in names])
 
 
-def extract_features(images, *, cache, batch_size=32, device="auto"):
+def extract_features(images, *, cache, batch_size=32, device="auto", n_threads=None):
     """EfficientNet-Lite0 features of every image, with a progress bar, cached on content."""
-    extractor = ImageFeatureExtractor(batch_size=batch_size, device=device, cache=cache, verbose=1)
+    extractor = ImageFeatureExtractor(
+        batch_size=batch_size, device=device, cache=cache, n_threads=n_threads, verbose=1
+    )
     return extractor.fit().transform(images)
 
 
@@ -312,6 +314,7 @@ def load_cases(
     cache,
     batch_size=32,
     device="auto",
+    n_threads=None,
     labels=None,
     magnification=None,
     pattern="*.png",
@@ -323,7 +326,9 @@ def load_cases(
     names, images, y, patients = image_cases(
         source, labels=labels, magnification=magnification, pattern=pattern, order=order
     )
-    X = extract_features(images, cache=cache, batch_size=batch_size, device=device)
+    X = extract_features(
+        images, cache=cache, batch_size=batch_size, device=device, n_threads=n_threads
+    )
     return Cases(names=names, X=X, y=y, images=images, patients=patients)
 
 

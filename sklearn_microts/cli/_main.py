@@ -180,7 +180,19 @@ def _extraction(args):
         "cache": None if args.no_cache else args.cache,
         "batch_size": args.batch_size,
         "device": args.device,
+        "n_threads": args.threads,
     }
+
+
+def _positive_int(text):
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _build_parser():
@@ -351,6 +363,13 @@ def _image_options(command):
     )
     command.add_argument("--no-cache", action="store_true", help="do not cache features")
     command.add_argument("--batch-size", type=int, default=32, help="images per batch (32)")
+    command.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="torch threads of the feature extraction (default: torch's own count; 1 is "
+        "often much faster on a machine busy with other work)",
+    )
     command.add_argument(
         "--device",
         type=_device,
