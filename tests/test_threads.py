@@ -1,6 +1,7 @@
 """torch's thread count in fit and predict: ``n_threads``, each parallel worker's share,
 and the caller's setting restored."""
 
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -13,6 +14,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn_microts import MicroTSClassifier
 from sklearn_microts.baselines import ABMILClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
+from sklearn_microts.io import load_model, save_model
+from sklearn_microts.utils._threads import MAX_THREADS
 
 TINY = {"embed_dim": 8, "attention_dim": 4, "max_epochs": 2, "device": "cpu", "random_state": 0}
 
@@ -113,3 +116,24 @@ def test_fits_in_threads_of_one_process_equal_fits_one_after_another():
         fits = [pool.submit(clone(clf).fit, X, y) for _ in range(3)]
         for fit in fits:
             np.testing.assert_array_equal(fit.result().predict_proba(X), expected)
+
+
+@pytest.mark.parametrize("n_threads", [MAX_THREADS + 1, 2**31])
+def test_thread_counts_beyond_the_cap_are_refused_at_fit(data, n_threads):
+    # 2**31 was torch's "Overflow when unpacking long"; counts of 100,000 made libgomp abort
+    # the process at the first parallel operation.
+    clf = ABMILClassifier(**{**TINY, "n_threads": n_threads})
+    with pytest.raises(ValueError, match=rf"'n_threads' parameter .* range \[1, {MAX_THREADS}\]"):
+        clf.fit(*data)
+
+
+@pytest.mark.usefixtures("torch_at_three_threads")
+def test_a_loaded_model_beyond_the_cap_is_refused_before_torch_sees_it(data, tmp_path):
+    # Just over the cap, so that a regression shows as a prediction, not as an abort.
+    X, y = data
+    clf = ABMILClassifier(**TINY).fit(X, y).set_params(n_threads=MAX_THREADS + 1)
+    save_model(clf, tmp_path / "model.microts")
+    for model in (load_model(tmp_path / "model.microts"), pickle.loads(pickle.dumps(clf))):
+        with pytest.raises(ValueError, match="'n_threads' parameter of ABMILClassifier"):
+            model.predict(X)
+    assert torch.get_num_threads() == 3

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from scipy.sparse import csr_array
 
+from sklearn_microts import DedupTransformer, SequencePooler, WaveletTransformer
+from sklearn_microts.baselines import ABMILClassifier
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.utils import check_sequences
 from sklearn_microts.utils._validation import FLOAT32_MAX, check_frames
@@ -159,3 +161,92 @@ def test_object_that_is_not_a_number():
 def test_a_finite_non_negative_parameter_refuses_nan_infinity_negatives_and_non_numbers(value):
     with pytest.raises((ValueError, TypeError), match="'noise' parameter of make_microscopy"):
         make_microscopy_sequences(noise=value)
+
+
+# -- feature names of cases given as DataFrames --------------------------------------------
+
+COLUMNS = ["area", "perimeter", "intensity", "texture"]
+
+
+@pytest.fixture
+def frames():
+    X, _ = make_microscopy_sequences(n_cases=6, n_features=4, random_state=0)
+    return [pd.DataFrame(x, columns=COLUMNS) for x in X]
+
+
+def test_cases_as_dataframes_record_their_feature_names(frames):
+    wavelet = WaveletTransformer(output="stable").fit(frames)
+    np.testing.assert_array_equal(wavelet.feature_names_in_, COLUMNS)
+    assert wavelet.get_feature_names_out().tolist() == [f"stable_{c}" for c in COLUMNS]
+    # Arrays after it are none: the names go, as scikit-learn does on a new fit.
+    assert not hasattr(wavelet.fit([case.to_numpy() for case in frames]), "feature_names_in_")
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (["perimeter", "area", "intensity", "texture"], "must be in the same order"),
+        (["area", "perimeter", "intensity"], "seen at fit time, yet now missing:\n- texture"),
+        (["area", "perimeter", "intensity", "texture", "area2"], "unseen at fit time:\n- area2"),
+    ],
+)
+def test_cases_of_other_columns_are_refused_naming_them(frames, columns, message):
+    estimator = DedupTransformer().fit(frames)
+    later = [case.assign(area2=case["area"])[columns] for case in frames]
+    with pytest.raises(ValueError, match=message):
+        estimator.transform(later)
+
+
+def test_a_classifier_refuses_cases_of_reordered_columns(frames):
+    y = [0, 1] * 3
+    clf = ABMILClassifier(embed_dim=4, attention_dim=4, max_epochs=1, random_state=0)
+    clf.fit(frames, y)
+    np.testing.assert_array_equal(clf.feature_names_in_, COLUMNS)
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        clf.predict([case[COLUMNS[::-1]] for case in frames])
+
+
+def test_arrays_after_dataframes_warn_as_scikit_learn_does(frames):
+    pooler = SequencePooler().fit(frames)
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but"):
+        pooler.transform([case.to_numpy() for case in frames])
+
+
+@pytest.mark.parametrize(
+    ("case_1", "message"),
+    [
+        (
+            lambda case: case.rename(columns={"texture": "contrast"}),
+            "columns of X case 1 should match those of case 0.*\nColumns unseen in case 0:\n"
+            "- contrast\nColumns of case 0, yet missing here:\n- texture",
+        ),
+        (lambda case: case[COLUMNS[::-1]], "(?s)case 1 .*same order as in case 0"),
+        (lambda case: case.to_numpy(), "X case 0 is a DataFrame but case 1 is not"),
+    ],
+)
+def test_cases_of_one_dataset_hold_the_same_columns(frames, case_1, message):
+    X = [frames[0], case_1(frames[1]), *frames[2:]]
+    with pytest.raises(ValueError, match=message):
+        SequencePooler().fit(X)
+
+
+# -- class weights --------------------------------------------------------------------------
+
+TINY_ABMIL = {"embed_dim": 4, "attention_dim": 4, "max_epochs": 2, "random_state": 0}
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, 1e39, "heavy", True])
+def test_class_weights_the_loss_cannot_take_are_refused_naming_the_class(weight):
+    X, y = make_microscopy_sequences(n_cases=10, n_features=4, random_state=0)
+    clf = ABMILClassifier(class_weight={0: weight, 1: 1.0}, **TINY_ABMIL)
+    with pytest.raises(ValueError, match=r"class_weight\[0\] is .*: a class weight must be"):
+        clf.fit(X, y)
+
+
+def test_a_class_of_weight_zero_is_left_out_of_the_loss():
+    # One case a batch: a batch of the class of weight 0 alone was 0 / 0, a NaN loss.
+    X, y = make_microscopy_sequences(n_cases=10, n_features=4, random_state=0)
+    clf = ABMILClassifier(class_weight={0: 0.0}, batch_size=1, **TINY_ABMIL).fit(X, y)
+    assert np.isfinite(clf.history_[:, "train_loss"]).all()
+    with pytest.raises(ValueError, match="gives every class of y weight 0"):
+        clf.set_params(class_weight={0: 0, 1: 0.0}).fit(X, y)

@@ -33,13 +33,14 @@ from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device, training_device, usable_device
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._threads import with_torch_threads
+from ..utils._threads import MAX_THREADS, N_THREADS, with_torch_threads
 from ..utils._validation import (
     FLOAT32_MAX,
     NON_NEGATIVE_FLOAT32,
     POSITIVE_INT,
     SHARE,
     NumberInterval,
+    ResolvedAtFitMixin,
     check_case_labels,
     validate_sequence_data,
 )
@@ -60,6 +61,7 @@ LARGEST_LEARNING_RATE = FLOAT32_MAX * (1 - 0.9)
 # docstring pieces (:class:`~sklearn_microts.utils._docstring.Substitution`): each class
 # gives ``lr``, ``optimizer``, ``weight_decay`` and what ``history_`` holds.
 TRAINING_DOCS = {
+    "max_threads": str(MAX_THREADS),
     "training_parameters": """\
 max_epochs : int, default=100
     Training epochs.
@@ -88,7 +90,10 @@ standardize : bool or transformer, default=True
 class_weight : dict, "balanced" or None, default="balanced"
     Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
     of its share of the training cases, so that a minority class (benign patients, say)
-    is not traded for accuracy on the majority; ``None`` weighs every case alike.
+    is not traded for accuracy on the majority; ``None`` weighs every case alike. A dict
+    maps labels to weights, finite and non-negative, at least one class of ``y`` weighing
+    more than 0 (a class of weight 0 is left out of the loss, as in scikit-learn); a class
+    it does not name weighs 1.
 frame_dropout : float, default=0.0
     Training augmentation: each frame of a training case is left out with this
     probability at every epoch (at least one frame is kept), so the network cannot rely
@@ -106,7 +111,8 @@ accelerator : accelerate.Accelerator or None, default=None
     Launched with ``accelerate launch``, every process trains on its share of each
     epoch's batches and ends with the same model. See :ref:`scaling_out`.
 n_threads : int or None, default=None
-    Threads torch computes with in ``fit`` and ``predict`` (restored afterwards).
+    Threads torch computes with in ``fit`` and ``predict`` (restored afterwards), at most
+    {max_threads}; checked at every call, so a model loaded with more is an error.
     ``None`` keeps torch's count, which follows the share of the cores of a joblib or
     dask worker process (and :func:`threadpoolctl.threadpool_limits`); in a worker
     thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
@@ -165,14 +171,15 @@ class AcceleratedSequenceNet(AccelerateMixin, SequenceNet):
 
 
 class BaseSequenceClassifier(
-    VersionedPickleMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
+    ResolvedAtFitMixin, VersionedPickleMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta
 ):
     """Base of the neural sequence classifiers; see :class:`MicroTSClassifier`.
 
     Subclasses set ``_module_class`` and ``_criterion_class``, implement
     ``_proba_from_outputs``, and list their loss terms in ``_loss_terms``. The module and
     the loss receive the estimator's parameters of the same names (their signatures say
-    which); a subclass adds the values it derives by extending ``_module_params``.
+    which), those of ``_resolved_at_fit`` as resolved; a subclass adds the values it
+    derives by extending ``_module_params``.
     """
 
     # The torch module, and the loss (a module returning a dict of named terms, "loss" the
@@ -197,7 +204,7 @@ class BaseSequenceClassifier(
         "group_by_length": ["boolean"],
         "device": [str, torch.device],
         "accelerator": [HasMethods(["prepare", "backward"]), None],
-        "n_threads": [POSITIVE_INT, None],
+        "n_threads": [N_THREADS, None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -221,6 +228,7 @@ class BaseSequenceClassifier(
             The fitted classifier.
         """
         self._check_params_beyond_constraints()
+        self._resolve_params()
         frames, lengths = validate_sequence_data(self, X, reset=True)
         y = check_case_labels(y, len(lengths))
         self._label_encoder = LabelEncoder().fit(y)
@@ -307,8 +315,11 @@ class BaseSequenceClassifier(
 
     def _signature_params(self, module_class, **known):
         """The parameters of ``module_class`` that ``known`` or the estimator's parameters of
-        the same name give: each default is written once, in the estimator."""
-        values = {**self.get_params(deep=False), **known}
+        the same name give: each default is written once, in the estimator. Those resolved
+        at fit are read as resolved, so that a network rebuilt around saved weights is the
+        one trained, whatever ``set_params`` changed since."""
+        resolved = {name: self._resolved(name) for name in self._resolved_at_fit}
+        values = {**self.get_params(deep=False), **resolved, **known}
         names = inspect.signature(module_class).parameters
         return {name: values[name] for name in names if name in values}
 
@@ -381,15 +392,12 @@ class BaseSequenceClassifier(
         return AUTO_VALIDATION_FRACTION if enough else 0.0
 
     def _class_weights(self, labels):
-        """One weight per encoded class, or None; errors name labels ``y`` does not hold."""
+        """One weight per encoded class, or None; errors name labels ``y`` does not hold
+        and weights the loss cannot take."""
         if self.class_weight is None:
             return None
         if isinstance(self.class_weight, dict):
-            unseen = set(self.class_weight) - set(self.classes_.tolist())
-            if unseen:
-                raise ValueError(
-                    f"class_weight names labels that y does not hold: {sorted(unseen)!r}."
-                )
+            _check_class_weight_dict(self.class_weight, self.classes_)
         weights = compute_class_weight(
             self.class_weight, classes=self.classes_, y=self.classes_[labels]
         )
@@ -518,6 +526,31 @@ class BaseSequenceClassifier(
         device = resolve_device(device) if device == "auto" else device
         tags.non_deterministic = str(device) != "cpu"
         return tags
+
+
+def _check_class_weight_dict(class_weight, classes):
+    """Refuse a ``class_weight`` dict that names a label ``classes`` lacks, or whose weights
+    the loss cannot take.
+
+    scikit-learn passes the weights on unchecked (a negative one there too ends in a
+    failure that names no weight). As its logistic regression does, a weight of 0 leaves a
+    class out of the loss, which needs a class of positive weight left. A weight beyond the
+    float32 range would be infinite in the loss.
+    """
+    unseen = set(class_weight) - set(classes.tolist())
+    if unseen:
+        raise ValueError(f"class_weight names labels that y does not hold: {sorted(unseen)!r}.")
+    for label, weight in class_weight.items():
+        if not NON_NEGATIVE_FLOAT32.is_satisfied_by(weight):
+            raise ValueError(
+                f"class_weight[{label!r}] is {weight!r}: a class weight must be a finite "
+                f"number in [0, {FLOAT32_MAX:.4g}] (float32, which the loss computes in)."
+            )
+    if len(class_weight) == len(classes) and not any(class_weight.values()):
+        raise ValueError(
+            f"class_weight gives every class of y weight 0: {class_weight!r}. The loss "
+            "would leave every case out; give at least one class a positive weight."
+        )
 
 
 _GENERATORS_LOCK = threading.RLock()

@@ -7,7 +7,7 @@ import numpy as np
 import pywt
 import torch
 from sklearn.preprocessing import QuantileTransformer
-from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ..nn import MicroTSLoss, MicroTSModule
@@ -20,6 +20,7 @@ from ..utils._validation import (
     POSITIVE_INT,
     SHARE,
     NumberInterval,
+    validate_params_in_use,
 )
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import TRAINING_DOCS, BaseSequenceClassifier
@@ -43,11 +44,11 @@ _N_QUANTILES = 1000
 def _has_branch(name):
     """For ``available_if``: the methods that read a branch exist only with it, so that
     ``hasattr`` tells what a model offers (the displays and :mod:`~sklearn_microts.inspection`
-    ask that way)."""
+    ask that way). Once fitted, the branches of the network built; before, the parameter's."""
     output = {"attention": "per-frame output", "pooling": "attention pooling"}[name]
 
     def check(classifier):
-        if not getattr(classifier, name):
+        if not classifier._resolved(name):
             raise AttributeError(f"{name}=False: the network has no {output}.")
         return True
 
@@ -73,6 +74,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
     the case prediction ``y_ap`` through the same head. Training fits ``y_attn`` to a class
     target sequence with soft-DTW, ``y_ap`` to the label, and aligns the two (Eqs. 6-8 of the
     paper). Read more in :ref:`method`.
+
+    A parameter set after ``fit`` takes effect at the next fit, except those that only
+    inference reads (``strategy``, ``n_neighbors``, ``knn_reference_size``,
+    ``vote_weights``, checked again at every prediction): the fitted classifier computes
+    with what it was fitted with (``wavelet_``, ``gamma_``, ...).
 
     Parameters
     ----------
@@ -191,6 +197,16 @@ class MicroTSClassifier(BaseSequenceClassifier):
         The voters' weights in that vote: their votes in a majority, their exponents in the
         log-linear pool (with ``"auto"``, learned; all zero cannot be learned: the majority
         then). Only with ``attention=True`` and ``pooling=True``.
+    wavelet_ : str, pywt.Wavelet or None
+        The ``wavelet`` of the stable/rapid split the network was trained on.
+    wavelet_level_ : int
+        The ``wavelet_level`` of that split.
+    gamma_ : float
+        The soft-DTW smoothing of the loss, and of the ``"dtw"`` strategy.
+    attention_ : bool
+        Whether the network has the attention branch (``attention``).
+    pooling_ : bool
+        Whether the network has attention pooling (``pooling``).
 
     Examples
     --------
@@ -238,6 +254,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
     }
     # Read at prediction time, where set_params may have changed them after fit.
     _inference_params = ("strategy", "n_neighbors", "knn_reference_size", "vote_weights")
+    # What the network, its loss and the "dtw" strategy are built with: fixed at fit.
+    _resolved_at_fit = ("wavelet", "wavelet_level", "gamma", "attention", "pooling")
 
     def __init__(
         self,
@@ -349,13 +367,13 @@ class MicroTSClassifier(BaseSequenceClassifier):
             as_wavelet(self.wavelet)
 
     def _parts(self, frames, lengths):
-        if self.wavelet is None:
+        if self.wavelet_ is None:
             return {"x": frames, "stable": frames, "rapid": frames}  # read by nothing
         stable = stable_part(
             frames,
             lengths,
-            as_wavelet(self.wavelet),
-            self.wavelet_level,
+            as_wavelet(self.wavelet_),
+            self.wavelet_level_,
             "dwt",
             out=np.empty_like(frames),
         )
@@ -388,7 +406,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _module_params(self, n_features, n_classes):
         # Ablation (i): without a wavelet there are no stable and rapid parts to attend to.
-        cross_attention = self.wavelet is not None
+        cross_attention = self._resolved("wavelet") is not None
         return {
             **super()._module_params(n_features, n_classes),
             "attention_length": self.attention_length_,
@@ -399,9 +417,9 @@ class MicroTSClassifier(BaseSequenceClassifier):
     def _after_fit(self, frames, lengths, labels):
         # Each ablation (:ref:`method_ablations`) leaves one strategy.
         self.strategies_ = (
-            ("ap",) if not self.attention else ("dtw",) if not self.pooling else STRATEGIES
+            ("ap",) if not self.attention_ else ("dtw",) if not self.pooling_ else STRATEGIES
         )
-        if self.attention:
+        if self.attention_:
             # The loss's targets: the "dtw" strategy and the displays read what was trained.
             self.target_sequences_ = self.net_.criterion_.targets.cpu().numpy()
             # The training cases' y_attn, kept in the ragged layout for the "knn" strategy.
@@ -409,7 +427,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
             self.train_frame_proba_ = np.concatenate(frame_proba).astype(np.float32)
             self.train_lengths_ = lengths.copy()
             self.train_labels_ = labels
-            if self.pooling:
+            if self.pooling_:
                 self._fit_vote(frame_proba, case_logits, lengths, labels)
 
     def _fit_vote(self, frame_proba, case_logits, lengths, labels):
@@ -510,11 +528,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Read at prediction time, so that ``set_params(strategy=...)`` on a fitted classifier
         changes the inference without retraining.
         """
-        validate_parameter_constraints(
-            {name: self._parameter_constraints[name] for name in self._inference_params},
-            {name: getattr(self, name) for name in self._inference_params},
-            caller_name=type(self).__name__,
-        )
+        validate_params_in_use(self, self._inference_params)
         return self.strategy if len(self.strategies_) > 1 else self.strategies_[0]
 
     def _proba_from_outputs(self, outputs, lengths):
@@ -553,7 +567,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         distances = cdist_soft_dtw(
             torch.from_numpy(padded).to(self.device_, torch.float64),
             torch.from_numpy(self.target_sequences_).to(self.device_, torch.float64),
-            gamma=self.gamma,
+            gamma=self.gamma_,
             x_lengths=lengths,
         )
         return torch.softmax(-distances, -1).cpu().numpy()

@@ -98,7 +98,7 @@ class MicroTSLoss(nn.Module):
             if self.weights["dtw"]:
                 terms["dtw"] = self._dtw_term(frame_proba, labels, mask)
         if case_logits is not None and self.weights["ap"]:
-            terms["ap"] = F.cross_entropy(case_logits, labels, weight=self.class_weight)
+            terms["ap"] = _cross_entropy(case_logits, labels, self.class_weight)
         if frame_logits is not None and case_logits is not None and self.weights["align"]:
             peak = frame_proba.masked_fill(~mask[..., None], 0.0).amax(dim=1)
             peak = peak / peak.sum(dim=1, keepdim=True)
@@ -152,7 +152,7 @@ class CrossEntropyLoss(nn.Module):
         terms : dict of str to torch.Tensor
             ``"loss"``: the cross-entropy, a scalar.
         """
-        return {"loss": F.cross_entropy(outputs[0], labels, weight=self.class_weight)}
+        return {"loss": _cross_entropy(outputs[0], labels, self.class_weight)}
 
 
 def _as_weights(class_weight, n_classes=None):
@@ -164,10 +164,20 @@ def _as_weights(class_weight, n_classes=None):
     return weights
 
 
+def _cross_entropy(logits, labels, class_weight):
+    """:func:`torch.nn.functional.cross_entropy`, weighted by :func:`_weighted_mean`."""
+    return _weighted_mean(F.cross_entropy(logits, labels, reduction="none"), labels, class_weight)
+
+
 def _weighted_mean(values, labels, class_weight):
     """The mean of per-case ``values``, each case weighted by its class (the weighted mean
-    of :func:`torch.nn.functional.cross_entropy`)."""
+    of :func:`torch.nn.functional.cross_entropy`), 0 for a batch whose cases all weigh 0.
+
+    A class of weight 0 is left out of the loss; a batch of its cases alone would be 0 / 0
+    in torch's weighted mean, a NaN loss (and NaN weights after its step).
+    """
     if class_weight is None:
         return values.mean()
     weights = class_weight.to(values.dtype)[labels]
-    return (values * weights).sum() / weights.sum()
+    total = weights.sum().clamp(min=torch.finfo(values.dtype).tiny)
+    return (values * weights).sum() / total

@@ -11,7 +11,12 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
-from ..utils._validation import NON_NEGATIVE, SHARE, validate_sequence_data
+from ..utils._validation import (
+    NON_NEGATIVE,
+    SHARE,
+    ResolvedAtFitMixin,
+    validate_sequence_data,
+)
 from ._base import SequenceTransformerMixin
 
 # Rows per block when computing distances: a block of differences stays in the CPU cache
@@ -21,6 +26,7 @@ _BLOCK_BYTES = 1 << 20
 
 @Substitution(**SEQUENCE_DOCS)
 class DedupTransformer(
+    ResolvedAtFitMixin,
     VersionedPickleMixin,
     SequenceTransformerMixin,
     OneToOneFeatureMixin,
@@ -34,6 +40,9 @@ class DedupTransformer(
     ``threshold`` (Hong et al., Eq. 1). Comparing with the last kept frame rather than the raw
     neighbour makes the transform idempotent and stops a slow drift from erasing a whole
     region; the paper's literal reading is ``compare="previous"``.
+
+    A parameter set after :meth:`fit` takes effect at the next fit: :meth:`transform`
+    reads what ``fit`` used (``threshold_``, ``compare_``).
 
     Read more in the method page, :ref:`method_dedup`.
 
@@ -57,6 +66,8 @@ class DedupTransformer(
     ----------
     threshold_ : float
         The threshold used by :meth:`transform`.
+    compare_ : {"last_kept", "previous"}
+        The ``compare`` rule used by :meth:`transform` (and to learn ``threshold_``).
     drop_fraction_ : float
         Fraction of the training frames dropped at ``threshold_``.
     n_dropped_ : ndarray of shape (n_cases,)
@@ -84,6 +95,8 @@ class DedupTransformer(
         "drop_fraction": [SHARE],
         "compare": [StrOptions({"last_kept", "previous"})],
     }
+    # The threshold is learned under the rule: the two go together.
+    _resolved_at_fit = ("compare",)
 
     def __init__(self, *, threshold=None, drop_fraction=0.05, compare="last_kept"):
         self.threshold = threshold
@@ -161,15 +174,16 @@ class DedupTransformer(
         return split_frames(position_in_case(lengths)[keep], _kept_lengths(lengths, keep))
 
     def _fit(self, X):
+        self._resolve_params()
         frames, lengths = validate_sequence_data(self, X, reset=True)
         neighbour = _neighbour_sq_distances(frames, lengths)
         if self.threshold is None:
             self.threshold_ = _learn_threshold(
-                frames, lengths, neighbour, self.drop_fraction, self.compare
+                frames, lengths, neighbour, self.drop_fraction, self.compare_
             )
         else:
             self.threshold_ = float(self.threshold)
-        keep = _keep_mask(frames, lengths, self.threshold_, self.compare, neighbour)
+        keep = _keep_mask(frames, lengths, self.threshold_, self.compare_, neighbour)
         self.n_dropped_ = lengths - _kept_lengths(lengths, keep)
         self.drop_fraction_ = float(self.n_dropped_.sum() / len(frames))
         return frames, lengths, keep
@@ -182,7 +196,7 @@ class DedupTransformer(
         return (
             frames,
             lengths,
-            _keep_mask(frames, lengths, self.threshold_, self.compare, neighbour),
+            _keep_mask(frames, lengths, self.threshold_, self.compare_, neighbour),
         )
 
 

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, split_frames
-from ..utils._validation import validate_sequence_data
+from ..utils._validation import ResolvedAtFitMixin, validate_sequence_data
 from ._base import SequenceTransformerMixin
 
 
@@ -48,6 +48,7 @@ _REDUCERS = {
 
 @Substitution(**SEQUENCE_DOCS)
 class SequencePooler(
+    ResolvedAtFitMixin,
     VersionedPickleMixin,
     SequenceTransformerMixin,
     OneToOneFeatureMixin,
@@ -60,6 +61,10 @@ class SequencePooler(
     follow in a pipeline: with a logistic regression it is the "mean + max pooling" floor of
     the benchmarks, an order-free bag-of-frames model.
 
+    A ``statistics`` set after :meth:`fit` takes effect at the next fit: :meth:`transform`
+    and :meth:`get_feature_names_out` read ``statistics_``, so that the columns a later
+    step of a pipeline was fitted on stay the same.
+
     Parameters
     ----------
     statistics : tuple of {"mean", "std", "max", "min", "q25", "median", "q75", \
@@ -71,6 +76,8 @@ class SequencePooler(
 
     Attributes
     ----------
+    statistics_ : tuple or list of str
+        The ``statistics`` of :meth:`transform`, in order.
     {features_in}
 
     Examples
@@ -85,6 +92,7 @@ class SequencePooler(
 
     # The names inside the sequence are checked by _check_statistics.
     _parameter_constraints: ClassVar[dict] = {"statistics": [tuple, list]}
+    _resolved_at_fit = ("statistics",)
 
     def __init__(self, *, statistics=("mean", "max")):
         self.statistics = statistics
@@ -105,6 +113,7 @@ class SequencePooler(
             The fitted transformer.
         """
         self._check_statistics()
+        self._resolve_params()
         validate_sequence_data(self, X, reset=True)
         return self
 
@@ -118,14 +127,13 @@ class SequencePooler(
 
         Returns
         -------
-        X_pooled : ndarray of shape (n_cases, len(statistics) * n_features)
+        X_pooled : ndarray of shape (n_cases, len(statistics_) * n_features)
             One row per case.
         """
         check_is_fitted(self)
-        self._check_statistics()
         frames, lengths = validate_sequence_data(self, X, reset=False)
         starts = case_starts(lengths)
-        return np.hstack([_REDUCERS[name](frames, starts, lengths) for name in self.statistics])
+        return np.hstack([_REDUCERS[name](frames, starts, lengths) for name in self.statistics_])
 
     @Substitution(**SEQUENCE_DOCS)
     def get_feature_names_out(self, input_features=None):
@@ -143,7 +151,7 @@ class SequencePooler(
         return np.asarray(
             [
                 name
-                for statistic in self.statistics
+                for statistic in self.statistics_
                 for name in (
                     ["length"]
                     if statistic == "length"

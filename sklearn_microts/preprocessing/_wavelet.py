@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
-from ..utils._validation import POSITIVE_INT, validate_sequence_data
+from ..utils._validation import POSITIVE_INT, ResolvedAtFitMixin, validate_sequence_data
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
 from ._base import SequenceTransformerMixin
 
@@ -20,6 +20,7 @@ _OUTPUTS = ("stable", "rapid")
 
 @Substitution(**SEQUENCE_DOCS)
 class WaveletTransformer(
+    ResolvedAtFitMixin,
     VersionedPickleMixin,
     SequenceTransformerMixin,
     OneToOneFeatureMixin,
@@ -33,6 +34,11 @@ class WaveletTransformer(
     the rapid part ``X_rpd = X - X_stb`` the sum of the detail components. Both keep the
     case's length, and ``X_stb + X_rpd == X`` to float precision. Stable patterns are the
     regions a pathologist lingers on; rapid changes are the jumps to new regions.
+
+    A parameter set after :meth:`fit` takes effect at the next fit: :meth:`transform` and
+    :meth:`get_feature_names_out` read what ``fit`` fixed (``wavelet_``, ``level_``,
+    ``output_``, ``method_``), so that the features a later step of a pipeline was fitted
+    on stay the same.
 
     Read more in the method page, :ref:`method_wavelet`.
 
@@ -54,6 +60,14 @@ class WaveletTransformer(
 
     Attributes
     ----------
+    wavelet_ : str or pywt.Wavelet
+        The ``wavelet`` of :meth:`transform`.
+    level_ : int
+        The ``level`` of :meth:`transform`.
+    output_ : {"both", "stable", "rapid"}
+        What :meth:`transform` returns.
+    method_ : {"dwt", "swt"}
+        The analysis of :meth:`transform`.
     {features_in}
 
     See Also
@@ -78,6 +92,7 @@ class WaveletTransformer(
         "output": [StrOptions({"both", *_OUTPUTS})],
         "method": [StrOptions({"dwt", "swt"})],
     }
+    _resolved_at_fit = ("wavelet", "level", "output", "method")
 
     def __init__(self, *, wavelet="haar", level=1, output="both", method="dwt"):
         self.wavelet = wavelet
@@ -101,6 +116,7 @@ class WaveletTransformer(
             The fitted transformer.
         """
         as_wavelet(self.wavelet)
+        self._resolve_params()
         validate_sequence_data(self, X, reset=True)
         return self
 
@@ -119,14 +135,14 @@ class WaveletTransformer(
             ``n_features``.
         """
         check_is_fitted(self)
-        wavelet = as_wavelet(self.wavelet)
+        wavelet = as_wavelet(self.wavelet_)
         frames, lengths = validate_sequence_data(self, X, reset=False)
         n_features = frames.shape[1]
-        n_parts = 2 if self.output == "both" else 1
+        n_parts = 2 if self.output_ == "both" else 1
         out = np.empty((len(frames), n_parts * n_features), dtype=frames.dtype)
         stable = out[:, :n_features]
-        stable_part(frames, lengths, wavelet, self.level, self.method, out=stable)
-        if self.output != "stable":
+        stable_part(frames, lengths, wavelet, self.level_, self.method_, out=stable)
+        if self.output_ != "stable":
             with np.errstate(over="ignore"):  # checked on the next line
                 np.subtract(frames, stable, out=out[:, -n_features:])
         check_split_representable(out, lengths, out.dtype)
@@ -145,5 +161,5 @@ class WaveletTransformer(
         {feature_names_out}
         """
         names = super().get_feature_names_out(input_features)
-        parts = _OUTPUTS if self.output == "both" else (self.output,)
+        parts = _OUTPUTS if self.output_ == "both" else (self.output_,)
         return np.asarray([f"{part}_{name}" for part in parts for name in names], dtype=object)

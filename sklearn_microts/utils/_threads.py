@@ -10,13 +10,24 @@ workers of that process.
 """
 
 import functools
+import numbers
 import sys
 import threading
 from contextlib import contextmanager
 
 import torch
 from joblib.parallel import get_active_backend
-from sklearn.utils._param_validation import validate_parameter_constraints
+
+from ._validation import NumberInterval, validate_params_in_use
+
+# The most threads ``n_threads`` may ask for. A fixed cap rather than a multiple of this
+# machine's cores: the count is saved with a model, and a model fitted on a large machine
+# must still predict on a small one. 1024 is more than the logical cores of the largest
+# two-socket servers (768 in 2024), and far below the counts at which thread creation fails:
+# asked for 100,000, libgomp aborts the process at the first parallel operation, with no
+# exception to catch, and beyond 2**31 torch refuses the count with an overflow.
+MAX_THREADS = 1024
+N_THREADS = NumberInterval(numbers.Integral, 1, MAX_THREADS, closed="both")
 
 
 def worker_threads():
@@ -79,13 +90,10 @@ def with_torch_threads(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        # Before fit's own validation runs (and at predict, after a set_params): the
-        # estimator's declared constraint, so that a bad value is a clear error, not torch's.
-        validate_parameter_constraints(
-            {"n_threads": self._parameter_constraints["n_threads"]},
-            {"n_threads": self.n_threads},
-            caller_name=type(self).__name__,
-        )
+        # Before fit's own validation runs, and at every predict (after a set_params, or
+        # in a model loaded from a file): the estimator's declared constraint, so that a
+        # bad value is a clear error, not torch's nor an abort in OpenMP.
+        validate_params_in_use(self, ["n_threads"])
         with torch_threads(self.n_threads):
             return method(self, *args, **kwargs)
 

@@ -9,7 +9,8 @@ import numbers
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, validate_parameter_constraints
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -49,6 +50,60 @@ class PandasDataFrame(HasMethods):
 
     def __str__(self):
         return "a pandas DataFrame"
+
+
+class ResolvedAtFitMixin:
+    """Parameters that ``fit`` copies into fitted attributes, the only ones read after it.
+
+    ``_resolved_at_fit`` names them; :meth:`_resolve_params`, called in ``fit`` once they
+    are validated, sets ``<name>_`` for each. What a fitted estimator computes then depends
+    on what it was fitted with alone: a parameter set after ``fit`` takes effect at the next
+    fit, instead of changing the outputs of a network or threshold learned with another
+    value.
+
+    An estimator saved (pickled, or in a model file) before it resolved a parameter lacks
+    the attribute: read, the attribute is the parameter as saved, which is what the version
+    that saved it computed with. Put it before
+    :class:`~sklearn_microts.utils._persistence.VersionedPickleMixin` in the bases: that
+    mixin tells a loaded estimator lacking a fitted attribute apart.
+    """
+
+    _resolved_at_fit = ()
+
+    def _resolve_params(self):
+        for name in self._resolved_at_fit:
+            setattr(self, f"{name}_", getattr(self, name))
+
+    def _resolved(self, name):
+        """The value of the parameter ``name`` that ``fit`` resolved; before any fit (for
+        what is built from an unfitted estimator), the parameter's."""
+        return getattr(self, f"{name}_", getattr(self, name))
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except NotFittedError:  # loaded and fitted, without the attribute
+            if name[:-1] not in self._resolved_at_fit:
+                raise
+            return getattr(self, name[:-1])
+
+
+def validate_params_in_use(estimator, names):
+    """Check the parameters ``names`` of ``estimator`` against its ``_parameter_constraints``.
+
+    For the parameters read after ``fit`` (at prediction time), which ``set_params`` or a
+    model file may have changed since ``fit`` validated them.
+
+    Raises
+    ------
+    InvalidParameterError
+        A ``ValueError``, in scikit-learn's words, naming the parameter and its value.
+    """
+    validate_parameter_constraints(
+        {name: estimator._parameter_constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__,
+    )
 
 
 # The ranges most hyper-parameters take, for the estimators' ``_parameter_constraints``.
@@ -156,20 +211,78 @@ def validate_sequence_data(estimator, X, *, reset, dtype=FLOAT_DTYPES):
 
     The sequence counterpart of :func:`sklearn.utils.validation.validate_data`: with
     ``reset=True`` (in ``fit``) it sets ``n_features_in_`` (and ``feature_names_in_`` for a
-    DataFrame); otherwise it checks that ``X`` matches them.
+    DataFrame, or for cases given as DataFrames of the same columns); otherwise it checks
+    that ``X`` matches them, as scikit-learn does: other names, or the same in another
+    order, are an error; unnamed features where names were fitted (or the reverse) a
+    warning.
 
     Returns
     -------
     frames, lengths : ndarray
         The ragged layout of ``X``, see :func:`check_frames`.
     """
+    # Before the frames are read: cases of other columns are told apart by name, where the
+    # frames would only show a count of features.
+    table = _named_table(X)
     frames, lengths = check_frames(X, dtype=dtype)
-    # sklearn's own checks (and messages) on the feature count and names; a DataFrame keeps
-    # its column names for them, anything else is represented by the 2-D frame array.
+    # sklearn's own checks (and messages) on the feature count and names; without a table,
+    # the 2-D frame array stands for X, features without names.
     validate_data(
-        estimator, X=X if hasattr(X, "columns") else frames, reset=reset, skip_check_array=True
+        estimator, X=frames if table is None else table, reset=reset, skip_check_array=True
     )
     return frames, lengths
+
+
+def _named_table(X, input_name="X"):
+    """``X`` when it is a table, its first case when its cases are tables, else None.
+
+    Frames are read by column position: cases given as DataFrames must all hold the same
+    columns in the same order, or a feature of one case would be matched with another
+    feature of another.
+
+    Raises
+    ------
+    ValueError
+        Naming the first case whose columns differ from case 0's (missing, extra or in
+        another order), or that is a table where case 0 is not, or the reverse.
+    """
+    if hasattr(X, "columns"):
+        return X
+    is_case_list = isinstance(X, list | tuple) or (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+    )
+    if not (is_case_list and len(X) > 0):
+        return None
+    first = X[0]
+    for i, case in enumerate(X):
+        if hasattr(case, "columns") != hasattr(first, "columns"):
+            table, array = (0, i) if hasattr(first, "columns") else (i, 0)
+            raise ValueError(
+                f"{input_name} case {table} is a DataFrame but case {array} is not: give "
+                "every case as a DataFrame of the same columns, or every case as an array."
+            )
+        if hasattr(case, "columns") and list(case.columns) != list(first.columns):
+            raise ValueError(
+                f"The columns of {input_name} case {i} should match those of case 0: the "
+                "frames of every case are read by column position.\n"
+                + _column_differences(list(case.columns), list(first.columns))
+            )
+    return first if hasattr(first, "columns") else None
+
+
+def _column_differences(columns, reference):
+    """The ``columns`` that case 0's ``reference`` lacks and the reverse, or that only their
+    order differs: in the words and layout of scikit-learn's feature name check."""
+    unseen = [name for name in columns if name not in reference]
+    missing = [name for name in reference if name not in columns]
+    message = ""
+    if unseen:
+        message += "Columns unseen in case 0:\n" + "".join(f"- {name}\n" for name in unseen)
+    if missing:
+        message += "Columns of case 0, yet missing here:\n" + "".join(
+            f"- {name}\n" for name in missing
+        )
+    return message or "Columns must be in the same order as in case 0.\n"
 
 
 def check_case_labels(y, n_cases):
