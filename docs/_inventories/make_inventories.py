@@ -29,6 +29,12 @@ PROJECTS = {
         "https://docs.python.org/3/",
         {"pickle.dump": ("py:function", "library/pickle.html#$")},
     ),
+    "numpy": (
+        "NumPy",
+        "numpy",
+        "https://numpy.org/doc/stable/",
+        {"numpy.savez": ("py:function", "reference/generated/$.html#$")},
+    ),
     "sklearn": (
         "scikit-learn",
         "scikit-learn",
