@@ -1,10 +1,13 @@
 """The defaults learn beyond the paper's data: long univariate series of many classes, and a
 vote that a weak pair of frame-wise voices cannot drag below its strongest voice."""
 
+import copy
+
 import numpy as np
 import pytest
 
 from sklearn_microts import MicroTSClassifier
+from sklearn_microts.classifiers._vote import VOTERS
 from sklearn_microts.datasets import make_periodic_sequences
 
 # A small network, so that the tests run in seconds; the defaults tested are the ones that
@@ -87,9 +90,19 @@ def test_pooling_reads_the_distribution_of_a_single_feature(value_distributions)
     assert np.mean(clf.predict(X_test) == y_test) >= 0.75
 
 
-def test_auto_vote_weights_are_the_majority_without_validation_cases(long_series):
-    X_train, y_train, _, _ = long_series
+def test_auto_vote_is_a_linear_pool_without_validation_cases(long_series):
+    """Without validation cases the vote averages its voters, ap weighing as much as the
+    two frame-wise ones together."""
+    X_train, y_train, X_test, _ = long_series
     clf = MicroTSClassifier(max_epochs=1, validation_fraction=0.0, **SMALL)
     clf.fit(X_train[:20], y_train[:20])
-    assert clf.vote_pooling_ == "majority"
-    assert clf.vote_weights_ == {"ap": 1.0, "dtw": 1.0, "knn": 1.0}
+    assert clf.vote_pooling_ == "linear"
+    assert clf.vote_weights_ == {"ap": 0.5, "dtw": 0.25, "knn": 0.25}
+    voices = {
+        name: copy.copy(clf).set_params(strategy=name).predict_proba(X_test) for name in VOTERS
+    }
+    np.testing.assert_allclose(
+        clf.predict_proba(X_test),
+        0.5 * voices["ap"] + 0.25 * voices["dtw"] + 0.25 * voices["knn"],
+        rtol=1e-6,
+    )

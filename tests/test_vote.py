@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_microts.classifiers._vote import fit_log_linear_pool, log_linear_pool
+from sklearn_microts.classifiers._vote import fit_log_linear_pool, linear_pool, log_linear_pool
 
 N_CLASSES = 3
 
@@ -73,3 +73,13 @@ def test_the_pool_is_the_weighted_product_renormalised_and_no_voter_vetoes():
     expected = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
     np.testing.assert_allclose(proba, expected)
     assert proba[0].argmax() == 1
+
+
+def test_the_linear_pool_is_the_weighted_mean_and_keeps_each_voters_doubt():
+    sure = np.array([[0.99, 0.01], [0.99, 0.01]])
+    torn = np.array([[0.4, 0.6], [0.1, 0.9]])
+    pooled = linear_pool({"ap": sure, "dtw": torn}, {"ap": 1.0, "dtw": 3.0})
+    np.testing.assert_allclose(pooled, (sure + 3 * torn) / 4)
+    np.testing.assert_allclose(pooled.sum(1), 1.0)
+    # The second case is the less sure one in the pool, as it is for the torn voter.
+    assert pooled[1, 0] < pooled[0, 0]

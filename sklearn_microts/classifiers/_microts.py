@@ -27,8 +27,10 @@ from ._base import TRAINING_DOCS, BaseSequenceClassifier
 from ._vote import (
     EQUAL_WEIGHTS,
     TIE_BREAKER,
+    UNLEARNED_POOL,
     VOTERS,
     fit_log_linear_pool,
+    linear_pool,
     log_linear_pool,
     weighted_vote,
 )
@@ -162,7 +164,11 @@ class MicroTSClassifier(BaseSequenceClassifier):
         a log-linear pool (the voters' probabilities multiplied, each raised to its weight,
         renormalised) whose weights maximise the likelihood of those cases, so that two
         voices that err together (the frame-wise ones share ``y_attn``) cannot outvote a
-        better one; without validation cases, the majority. Read at prediction time:
+        better one. Without validation cases (fewer than 200 training cases at the default
+        ``validation_fraction``), a linear pool: the voters' probabilities averaged, ``"ap"``
+        at weight 1/2 and ``"dtw"`` and ``"knn"`` at 1/4 each, for the same reason; unlike a
+        majority of three calls, its probabilities keep each voter's doubt, so they rank
+        the cases. Read at prediction time:
         ``set_params(vote_weights="equal")`` after ``fit`` switches without retraining.
         The pool is learned only in ``fit``: a model fitted with ``"equal"`` or a dict and
         then set to ``"auto"`` votes by the majority (``vote_pooling_`` says which).
@@ -189,14 +195,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
         The class target sequences ``y_l`` the per-frame probabilities were trained
         against, one per class, as the ``"dtw"`` strategy reads them. Only with
         ``attention=True``.
-    vote_pooling_ : {"majority", "log-linear"}
-        How the vote combined its voters in ``fit``: ``"log-linear"`` where
-        ``vote_weights="auto"`` learned a pool on validation cases. Only with
-        ``attention=True`` and ``pooling=True``.
+    vote_pooling_ : {"majority", "log-linear", "linear"}
+        How the vote combined its voters in ``fit``: with ``vote_weights="auto"``,
+        ``"log-linear"`` where it learned a pool on validation cases, ``"linear"`` where
+        there were none (or no voter told their classes apart); ``"majority"`` otherwise.
+        Only with ``attention=True`` and ``pooling=True``.
     vote_weights_ : dict of str to float
         The voters' weights in that vote: their votes in a majority, their exponents in the
-        log-linear pool (with ``"auto"``, learned; all zero cannot be learned: the majority
-        then). Only with ``attention=True`` and ``pooling=True``.
+        log-linear pool (learned), their shares in the linear pool. Only with
+        ``attention=True`` and ``pooling=True``.
     wavelet_ : str, pywt.Wavelet or None
         The ``wavelet`` of the stable/rapid split the network was trained on.
     wavelet_level_ : int
@@ -432,11 +439,15 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _fit_vote(self, frame_proba, case_logits, lengths, labels):
         """Resolve ``vote_weights``: "auto" learns a log-linear pool on the validation cases,
-        each compared by "knn" with the training cases it was not held out from."""
+        each compared by "knn" with the training cases it was not held out from, and pools
+        linearly with fixed weights where there are none."""
         self.vote_pooling_ = "majority"
         self.vote_weights_ = self._majority_weights(self.vote_weights)
+        if self.vote_weights != "auto":
+            return
+        self.vote_pooling_, self.vote_weights_ = "linear", dict(UNLEARNED_POOL)
         valid = self._validation_cases(labels)
-        if self.vote_weights != "auto" or not len(valid):
+        if not len(valid):
             return
         others = np.ones(len(labels), dtype=bool)
         others[valid] = False
@@ -545,6 +556,8 @@ class MicroTSClassifier(BaseSequenceClassifier):
         }
         if pooling == "log-linear":
             return log_linear_pool(probas, weights)
+        if pooling == "linear":
+            return linear_pool(probas, weights)
         return weighted_vote(probas, weights, len(self.classes_))
 
     def _vote_rule(self):

@@ -1,6 +1,6 @@
 """How the voters of the ``"vote"`` strategy combine: a (weighted) majority of their predicted
-classes, as in the paper, or a log-linear pool of their probabilities whose weights are
-learned on validation cases."""
+classes, as in the paper, a log-linear pool of their probabilities whose weights are
+learned on validation cases, or, without validation cases, a fixed linear pool."""
 
 import itertools
 
@@ -19,6 +19,10 @@ _TIE_BREAK_SHARE = 0.5
 # In the log-linear pool a voter's probability below this floor counts as the floor: knn's
 # vote shares are often exactly 0, and a single voter must not veto a class.
 _PROBABILITY_FLOOR = 1e-4
+# The linear pool of a fit without validation cases: "dtw" and "knn" both read the frame-wise
+# probabilities y_attn and err together, so together they weigh as much as "ap", which reads
+# the pooled representation. (Fixed, not learned: there are no held-out cases to learn from.)
+UNLEARNED_POOL = {"ap": 0.5, "dtw": 0.25, "knn": 0.25}
 # L2 penalty on the pool's weights: where every voter separates the validation cases, the
 # likelihood grows without bound with the weights; the penalty keeps them finite.
 _POOL_PENALTY = 1e-3
@@ -77,6 +81,29 @@ def log_linear_pool(probas, weights):
     scores = scores - scores.max(1, keepdims=True)
     proba = np.exp(scores)
     return proba / proba.sum(1, keepdims=True)
+
+
+def linear_pool(probas, weights):
+    """The voters' probabilities averaged, each weighted.
+
+    Unlike a majority of predicted classes, the average keeps how sure each voter is (its
+    probabilities rank the cases), and unlike a product it does not compound voters that
+    are sure together.
+
+    Parameters
+    ----------
+    probas : dict of str to ndarray of shape (n_cases, n_classes)
+        The class probabilities of the voters averaged.
+    weights : dict of str to float
+        Their non-negative weights (at least one of those in ``probas`` positive).
+
+    Returns
+    -------
+    proba : ndarray of shape (n_cases, n_classes)
+        ``sum_v weights[v] * probas[v] / sum_v weights[v]``.
+    """
+    total = sum(weights[name] for name in probas)
+    return sum(weights[name] * proba for name, proba in probas.items()) / total
 
 
 def fit_log_linear_pool(probas, truth):
