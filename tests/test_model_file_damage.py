@@ -41,9 +41,10 @@ def _members(path):
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _rewritten(path, out, *, document=None, tensors=None, tensors_compression=None):
-    """The model file ``path`` written to ``out`` with ``document`` (a JSON value) or
-    ``tensors`` (bytes) replaced, and true checksums: what an attacker writes."""
+def _rewritten(path, out, *, document=None, tensors=None, tensors_compression=None, metadata=None):
+    """The model file ``path`` written to ``out`` with ``document`` (a JSON value),
+    ``tensors`` (bytes) or the manifest's ``metadata`` entries replaced, and true checksums:
+    what an attacker writes."""
     members = _members(path)
     if document is not None:
         members[DOCUMENT] = json.dumps(document).encode()
@@ -51,6 +52,7 @@ def _rewritten(path, out, *, document=None, tensors=None, tensors_compression=No
         members[TENSORS] = tensors
     manifest = json.loads(members[MANIFEST])
     manifest["sha256"] = {name: _sha256(members[name]) for name in (DOCUMENT, TENSORS)}
+    manifest["metadata"].update(metadata or {})
     members[MANIFEST] = json.dumps(manifest).encode()
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in members.items():
@@ -171,7 +173,7 @@ def test_a_file_that_holds_no_estimator_is_refused(saved, tmp_path):
     ("param", "value", "match"),
     [
         ("d_model", 30000, "module state does not fit.*differ in name or shape"),
-        ("target_length", 10**8, "criterion state does not fit.*target_length=100000000"),
+        ("target_length", 10**8, "target_sequences_ disagrees"),
     ],
 )
 def test_sizes_are_checked_before_the_network_is_built(saved, tmp_path, param, value, match):
@@ -180,6 +182,33 @@ def test_sizes_are_checked_before_the_network_is_built(saved, tmp_path, param, v
     _classifier_record(document)["params"][param] = value
     path = _rewritten(saved[0], tmp_path / f"{param}.microts", document=document)
     with pytest.raises(ModelFileError, match=match):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("train_labels_", -1), ("train_lengths_", 0), ("vote_weights_", "nan")],
+)
+def test_fitted_attributes_that_disagree_are_refused(saved, tmp_path, attribute, value):
+    """A label index out of range, a frame count that does not add up, a weight that is
+    not a number: each would crash a prediction or move its probabilities."""
+    members = _members(saved[0])
+    document = json.loads(members[DOCUMENT])
+    attributes = _classifier_record(document)["attributes"]
+    if attribute == "vote_weights_":
+        items = attributes["vote_weights_"]["items"]
+        items[0][1] = {"kind": "float", "value": value}
+        tensors = None
+    else:  # an integer array stored as a tensor: rewrite that tensor
+        from safetensors.torch import load, save
+
+        stored = load(members[TENSORS])
+        name = attributes[attribute]["tensor"]
+        stored[name] = stored[name].clone()
+        stored[name][0] = value
+        tensors = save(stored)
+    path = _rewritten(saved[0], tmp_path / "bad.microts", document=document, tensors=tensors)
+    with pytest.raises(ModelFileError, match=f"{attribute} disagrees"):
         load_model(path)
 
 
@@ -352,3 +381,30 @@ def test_the_package_version_in_a_crafted_manifest_is_only_a_warning(saved, tmp_
     with pytest.warns(UserWarning, match="0.0.0-x"):
         model = load_model(tmp_path / "version.microts")
     np.testing.assert_array_equal(model.predict_proba(X), saved[1].predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    ("root", "metadata", "match"),
+    [
+        (5, {}, "malformed content"),
+        ({"kind": "dict", "items": [["pipeline", 5], ["trust", None]]}, {}, "malformed pipeline"),
+        (None, {"n_features": "4"}, "malformed feature count"),
+        (None, {"feature_names": ["f0"]}, "malformed feature names"),
+    ],
+)
+def test_a_command_line_model_holding_anything_else_is_refused(
+    saved, tmp_path, root, metadata, match
+):
+    from sklearn_microts.cli._model import load_model as load_cli_model
+    from sklearn_microts.cli._model import save_model as save_cli_model
+
+    save_cli_model(saved[1], tmp_path / "cli.microts", feature_names=[f"f{i}" for i in range(4)])
+    document = None if root is None else {"root": root}
+    path = _rewritten(
+        tmp_path / "cli.microts",
+        tmp_path / "crafted.microts",
+        document=document,
+        metadata=metadata,
+    )
+    with pytest.raises(ModelFileError, match=match):
+        load_cli_model(path)

@@ -355,6 +355,19 @@ class BaseSequenceClassifier(
         """Checks ``_parameter_constraints`` cannot express, such as relations between
         parameters; run at fit after them."""
 
+    def _check_fitted_state(self):
+        """Refuse, with a ``ValueError`` naming the attribute, fitted attributes that
+        disagree with one another. Run when a model file is loaded, before the network is
+        rebuilt: a crafted file chooses every value, and a wrong one would crash a later
+        prediction or, worse, silently move its probabilities."""
+        if not hasattr(self, "classes_"):
+            return  # saved unfitted
+        classes = self.classes_
+        if not (isinstance(classes, np.ndarray) and classes.ndim == 1 and len(classes) >= 2):
+            raise ValueError("classes_ is not an array of at least two classes.")
+        if type(self.n_features_in_) is not int or self.n_features_in_ < 1:
+            raise ValueError(f"n_features_in_ is {self.n_features_in_!r}, not a positive int.")
+
     def _check_heads_divide(self, width, heads):
         """Attention splits the width ``width`` evenly among ``heads`` heads."""
         if getattr(self, width) % getattr(self, heads):

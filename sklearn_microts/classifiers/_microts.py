@@ -1,5 +1,6 @@
 """MicroTSClassifier: the method of Hong et al. as a scikit-learn classifier."""
 
+import math
 from numbers import Integral
 from typing import ClassVar
 
@@ -480,6 +481,41 @@ class MicroTSClassifier(BaseSequenceClassifier):
             )
         return {name: float(value) for name, value in weights.items()}
 
+    def _check_fitted_state(self):
+        super()._check_fitted_state()
+        if not hasattr(self, "train_labels_"):
+            return  # unfitted, or fitted without the attention branch
+        n_classes = len(self.classes_)
+        labels, lengths = self.train_labels_, self.train_lengths_
+        frame_proba, targets = self.train_frame_proba_, self.target_sequences_
+        checks = {
+            "train_labels_": _is_index_array(labels, n_classes),
+            "train_lengths_": _is_index_array(lengths, None)
+            and lengths.shape == labels.shape
+            and bool(np.all(lengths >= 1)),
+            "train_frame_proba_": isinstance(frame_proba, np.ndarray)
+            and frame_proba.shape == (int(lengths.sum()), n_classes)
+            and bool(np.all((frame_proba >= 0) & (frame_proba <= 1))),
+            "target_sequences_": isinstance(targets, np.ndarray)
+            and targets.shape == (n_classes, self.target_length, n_classes)
+            and bool(np.all(np.isfinite(targets))),
+        }
+        if hasattr(self, "vote_weights_"):
+            weights = self.vote_weights_
+            checks["vote_pooling_"] = self.vote_pooling_ in ("majority", "log-linear", "linear")
+            checks["vote_weights_"] = (
+                isinstance(weights, dict)
+                and set(weights) == set(VOTERS)
+                and all(type(w) is float and math.isfinite(w) and w >= 0 for w in weights.values())
+                and sum(weights.values()) > 0
+            )
+        wrong = [name for name, holds in checks.items() if not holds]
+        if wrong:
+            raise ValueError(
+                f"{wrong[0]} disagrees with the other fitted attributes (the classes, the "
+                "training cases' lengths, the target length)."
+            )
+
     # -- inference --------------------------------------------------------------------------
 
     @available_if(_has_branch("attention"))
@@ -639,3 +675,15 @@ def _pairwise_dtw(frames_a, lengths_a, frames_b, lengths_b, device):
         y_lengths=lengths_b,
     )
     return distances.cpu().numpy()
+
+
+def _is_index_array(values, bound):
+    """An integer array of one axis whose values lie in ``[0, bound)`` (``bound=None``: any
+    non-negative values)."""
+    return (
+        isinstance(values, np.ndarray)
+        and values.ndim == 1
+        and values.dtype.kind in "iu"
+        and bool(np.all(values >= 0))
+        and (bound is None or bool(np.all(values < bound)))
+    )

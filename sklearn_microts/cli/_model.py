@@ -16,10 +16,11 @@ from pathlib import Path
 
 import joblib
 import torch
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from .._version import __version__
 from ..classifiers import MicroTSClassifier
+from ..io import ModelFileError
 from ..io._archive import read_model_file, write_model_file
 from ..io._encode import decode, encode
 from ..preprocessing import DedupTransformer
@@ -162,6 +163,7 @@ def load_model(path, *, trust_pickle=False):
         raise UsageError(f"{path} is not a model of `microts fit`.")
     _check_version(path, header)
     root = decode(document, tensors, saved_version=manifest["package_version"])
+    _check_content(path, root, header)
     trust = root["trust"]
     return FittedModel(
         root["pipeline"],
@@ -169,6 +171,31 @@ def load_model(path, *, trust_pickle=False):
         None if trust is None else Trust(**trust),
         feature_names=header.get("feature_names"),
     )
+
+
+def _check_content(path, root, header):
+    """What a model of `microts fit` holds, checked before any of it is used: a crafted file
+    can hold any value the format can."""
+
+    def malformed(what):
+        return ModelFileError(f"{path} is not a model of `microts fit`: malformed {what}.")
+
+    if not (isinstance(root, dict) and set(root) == {"pipeline", "trust"}):
+        raise malformed("content")
+    if not isinstance(root["pipeline"], Pipeline):
+        raise malformed("pipeline")
+    trust = root["trust"]
+    if trust is not None and not (isinstance(trust, dict) and set(trust) == set(_TRUST_PARTS)):
+        raise malformed("calibration")
+    n_features, names = header.get("n_features"), header.get("feature_names")
+    if type(n_features) is not int or n_features < 1:
+        raise malformed("feature count")
+    if names is not None and not (
+        isinstance(names, list)
+        and len(names) == n_features
+        and all(type(name) is str for name in names)
+    ):
+        raise malformed("feature names")
 
 
 def _is_pickle(path):

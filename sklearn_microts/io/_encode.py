@@ -316,6 +316,9 @@ class _Decoder:
             # As for a pickle: a fitted attribute this version reads that the file lacks is
             # a NotFittedError naming both versions.
             obj.__dict__[VERSION_KEY] = self._saved_version
+        check = getattr(obj, "_check_fitted_state", None)
+        if check is not None:  # before any part is rebuilt from these attributes
+            check()
         parts = data["parts"]
         known = {part.attribute: part for part in parts_of(cls)}
         if type(parts) is not dict or not set(parts) <= set(known):
