@@ -200,7 +200,14 @@ def _build_parser():
         prog="microts",
         description="Classify microscope image sequences (one case = the frames of one "
         "slide, in acquisition order) and report the evidence behind each call.",
-        epilog="Run `microts COMMAND --help` for the options of a command.",
+        epilog="Run `microts COMMAND --help` for the options of a command. What is safe: a "
+        "model file, a feature table and the feature cache hold numbers and text only, so "
+        "reading one runs no code; a damaged or crafted model file is refused with one line "
+        "(its members are checksummed, its sizes capped, and only regular files are read); "
+        "no output is written over an input. What you must still trust: whoever can write a "
+        "model file, a table or the cache folder can change the predictions they give "
+        "(the checksums catch damage, not forgery), so share them as you share the images; "
+        "--trust-pickle runs any code an old pickle holds.",
     )
     parser.add_argument("--version", action="version", version=f"sklearn-microts {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
