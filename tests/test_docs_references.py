@@ -200,6 +200,7 @@ def test_docs_build_without_warnings_or_unresolved_references(tmp_path):
     pytest.importorskip("sphinx")
     pytest.importorskip("sphinx_gallery")
     pytest.importorskip("numpydoc")
+    import os
     import shutil
     import subprocess
     import sys
@@ -213,6 +214,8 @@ def test_docs_build_without_warnings_or_unresolved_references(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        # The package of this checkout, whatever copy is installed.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
     )
     assert result.returncode == 0, result.stderr[-5000:]
 
