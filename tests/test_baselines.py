@@ -130,3 +130,16 @@ def test_bad_parameters(baseline, params, message, data):
     X, y = data
     with pytest.raises(ValueError, match=message):
         clone(baseline).set_params(**params).fit(X[:10], y[:10])
+
+
+def test_transmil_without_nystrom_attention_names_the_extra(data, monkeypatch):
+    """nystrom-attention is a soft dependency: without it, the default attention says
+    what to install, and attention="exact" needs nothing."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nystrom_attention", None)  # an import then fails
+    X, y = data
+    tiny = {"max_epochs": 1, "random_state": 0}
+    with pytest.raises(ImportError, match=r"sklearn-microts\[transmil\].*attention='exact'"):
+        TransMILClassifier(**tiny).fit(X, y)
+    TransMILClassifier(attention="exact", **tiny).fit(X, y)

@@ -3,11 +3,11 @@
 from typing import ClassVar
 
 import torch
-from sklearn.utils._param_validation import StrOptions
 
 from ..classifiers._base import BASELINE_HISTORY, TRAINING_DOCS, BaseCrossEntropyClassifier
 from ..nn import TransMILModule
 from ..utils._docstring import Substitution
+from ..utils._sklearn_compat import StrOptions
 from ..utils._validation import POSITIVE_INT, SHARE
 
 

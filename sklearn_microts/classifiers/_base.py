@@ -16,10 +16,9 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.preprocessing import LabelEncoder, QuantileTransformer, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
@@ -33,6 +32,7 @@ from ..nn._data import BucketedLoader
 from ..utils._device import resolve_device, training_device, usable_device
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
+from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context
 from ..utils._threads import MAX_THREADS, N_THREADS, with_torch_threads
 from ..utils._validation import (
     FLOAT32_MAX,

@@ -8,13 +8,13 @@ import numpy as np
 import pywt
 import torch
 from sklearn.preprocessing import QuantileTransformer
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ..nn import MicroTSLoss, MicroTSModule
 from ..softdtw import cdist_dtw, cdist_soft_dtw
 from ..utils._convert import pad_frames
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
+from ..utils._sklearn_compat import StrOptions
 from ..utils._validation import (
     NON_NEGATIVE_FLOAT32,
     POSITIVE_FLOAT32,

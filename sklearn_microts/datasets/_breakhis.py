@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Options, StrOptions, validate_params
+
+from ..utils._sklearn_compat import Options, StrOptions, validate_params
 
 SUBTYPES = {
     "A": "adenosis",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils._sklearn_compat import StrOptions, validate_params
 
 ORDERS = ("name", "mtime", "capture_time")
 # EXIF tags (Exif 2.3): the capture time, to the second, and its fraction of a second; the

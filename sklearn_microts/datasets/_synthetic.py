@@ -2,9 +2,9 @@
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import validate_params
 
 from ..utils._onset import SIGNAL_ONSET
+from ..utils._sklearn_compat import validate_params
 from ..utils._validation import (
     AT_LEAST_TWO,
     FINITE_NON_NEGATIVE,

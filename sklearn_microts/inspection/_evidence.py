@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
+from ..utils._sklearn_compat import validate_params
 from ..utils._validation import check_sequences
 
 # The name of the one way a classifier without inference strategies predicts.

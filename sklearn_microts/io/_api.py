@@ -4,9 +4,9 @@ import os
 import warnings
 
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import HasMethods, validate_params
 
 from ..utils._persistence import _package_version
+from ..utils._sklearn_compat import HasMethods, validate_params
 from ._archive import read_model_file, write_model_file
 from ._encode import decode, encode
 from ._errors import ModelFileError, SavedVersionWarning

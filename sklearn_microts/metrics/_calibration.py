@@ -3,9 +3,9 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import column_or_1d
 
+from ..utils._sklearn_compat import Interval, validate_params
 from ..utils._validation import check_label_kinds
 from ._checks import check_case_proba
 

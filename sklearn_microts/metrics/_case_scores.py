@@ -8,9 +8,9 @@ from sklearn.metrics import (
     f1_score,
     roc_auc_score,
 )
-from sklearn.utils._param_validation import validate_params
 from sklearn.utils.multiclass import unique_labels
 
+from ..utils._sklearn_compat import validate_params
 from ._calibration import expected_calibration_error
 from ._checks import check_case_labels_pair, check_case_proba
 from ._risk_coverage import risk_at_coverage, risk_coverage_auc

@@ -3,8 +3,8 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 
+from ..utils._sklearn_compat import Interval, validate_params
 from ._checks import check_case_labels_pair, check_confidence
 
 # What every function here reads: one set of case predictions and their confidence.

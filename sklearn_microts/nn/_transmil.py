@@ -38,7 +38,14 @@ class _TransLayer(nn.Module):
         if attention == "exact":
             self.attention = _ExactAttention(dim, heads, dropout)
         else:
-            from nystrom_attention import NystromAttention
+            try:  # a soft dependency: one baseline's default attention needs it
+                from nystrom_attention import NystromAttention
+            except ImportError as exc:
+                raise ImportError(
+                    "TransMILClassifier(attention='nystrom') needs the nystrom-attention "
+                    "package: pip install 'sklearn-microts[transmil]', or pass "
+                    "attention='exact'."
+                ) from exc
 
             self.attention = NystromAttention(
                 dim=dim,

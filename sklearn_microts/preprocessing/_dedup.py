@@ -4,13 +4,13 @@
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, position_in_case, split_frames
+from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._validation import (
     NON_NEGATIVE,
     SHARE,

@@ -13,8 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._array_cache import ArrayCache
@@ -23,6 +22,7 @@ from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._image_files import MAX_PIXELS, open_image_file, read_image
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import split_frames
+from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._threads import MAX_THREADS, N_THREADS, with_torch_threads
 from ..utils._validation import POSITIVE_INT
 

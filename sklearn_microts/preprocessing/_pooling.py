@@ -3,12 +3,13 @@
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
 from ..utils._ragged import case_starts, split_frames
+from ..utils._sklearn_compat import _fit_context
 from ..utils._validation import ResolvedAtFitMixin, validate_sequence_data
 from ._base import SequenceTransformerMixin
 
@@ -127,8 +128,8 @@ class SequencePooler(
 
         Returns
         -------
-        X_pooled : ndarray of shape (n_cases, len(statistics_) * n_features)
-            One row per case.
+        X_pooled : ndarray of shape (n_cases, n_statistics * n_features)
+            One row per case; ``n_statistics`` is the number of ``statistics_``.
         """
         check_is_fitted(self)
         frames, lengths = validate_sequence_data(self, X, reset=False)

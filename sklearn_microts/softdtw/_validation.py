@@ -5,8 +5,8 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils._sklearn_compat import StrOptions, validate_params
 from ..utils._validation import NumberInterval
 from ._engines import ENGINES
 

@@ -10,10 +10,10 @@ from collections.abc import Hashable
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._docstring import SEQUENCE_DOCS, Substitution
 from ._ragged import pad_frames, split_frames
+from ._sklearn_compat import StrOptions, validate_params
 from ._validation import POSITIVE_INT, PandasDataFrame, check_frames, check_sequences
 
 SKTIME_MTYPES = ("df-list", "numpy3D", "nested_univ", "pd-multiindex")

@@ -10,11 +10,11 @@ import numbers
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import HasMethods, Interval, validate_parameter_constraints
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._ragged import case_starts, split_frames
+from ._sklearn_compat import HasMethods, Interval, validate_parameter_constraints
 
 FLOAT_DTYPES = (np.float64, np.float32)
 # The largest magnitude a frame value may have. Every network of the package computes in
