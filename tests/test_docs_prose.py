@@ -13,6 +13,7 @@
 
 import contextlib
 import io
+import itertools
 import math
 import re
 from pathlib import Path
@@ -37,7 +38,9 @@ PROSE_RATIO = re.compile(rf"(?<![\w.]){NUMBER}x(?![\w])")
 
 # Machines a file of timings can name.
 MACHINE = re.compile(r"AMD EPYC|Intel|NVIDIA|Apple M\d")
-NAMES_NONE = re.compile(r"names? no (?:CPU|GPU)|recorded no CPU|CPU not recorded|does\s+not\s+name")
+NAMES_NONE = re.compile(
+    r"names? no (?:CPU|GPU)|recorded no CPU|CPU not recorded|does\s+not\s+name"
+)
 TIMING = re.compile(r"seconds|s / epoch|ns per|images/s|\bfit s\b|\d s\b", re.I)
 
 HISTORY = [
@@ -58,7 +61,7 @@ def _sections(text):
     """``[(title, body)]`` of a page, split at its "=" sections (subsections stay inside)."""
     starts = [match.start() for match in SECTION.finditer(text)]
     bounds = [0, *starts, len(text)]
-    return [text[start:end] for start, end in zip(bounds, bounds[1:]) if text[start:end]]
+    return [text[start:end] for start, end in itertools.pairwise(bounds) if text[start:end]]
 
 
 def _table_ratios(path):
@@ -107,7 +110,8 @@ def _ratio_problems(page):
         for match in PROSE_RANGE.finditer(prose):
             low, high = match.groups()
             if not any(
-                any(_quotes(low, cell) for cell in table) and any(_quotes(high, cell) for cell in table)
+                any(_quotes(low, cell) for cell in table)
+                and any(_quotes(high, cell) for cell in table)
                 for table in tables
             ):
                 problems.append(f"{title}: {match.group(0)!r} is not two cells of one table")
@@ -146,9 +150,9 @@ def test_included_timings_name_their_machine(page):
     for section in _sections(page.read_text()):
         for path in INCLUDE.findall(section):
             content = (DOCS / path).read_text()
-            if TIMING.search(content) and not MACHINE.search(content):
-                if not NAMES_NONE.search(" ".join(section.split())):
-                    problems.append(path)
+            unnamed = TIMING.search(content) and not MACHINE.search(content)
+            if unnamed and not NAMES_NONE.search(" ".join(section.split())):
+                problems.append(path)
     assert not problems, (
         f"{page.name} includes timings that name no machine, and does not say so: {problems}"
     )
@@ -169,7 +173,9 @@ def test_readme_quick_start_runs():
     """The README's first Python block runs as written, for 2 epochs instead of 100."""
     pytest.importorskip("torch")
     code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
-    short = code.replace("MicroTSClassifier(random_state=0)", "MicroTSClassifier(random_state=0, max_epochs=2)")
+    short = code.replace(
+        "MicroTSClassifier(random_state=0)", "MicroTSClassifier(random_state=0, max_epochs=2)"
+    )
     assert short != code, "the quick start no longer builds MicroTSClassifier(random_state=0)"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):

@@ -209,13 +209,29 @@ def test_docs_build_without_warnings_or_unresolved_references(tmp_path):
     shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns(*generated))
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-n", "--keep-going", "-q",
-         "-D", "plot_gallery=0", str(tmp_path / "docs"), str(tmp_path / "html")],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-W",
+            "-n",
+            "--keep-going",
+            "-q",
+            "-D",
+            "plot_gallery=0",
+            str(tmp_path / "docs"),
+            str(tmp_path / "html"),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         # The package of this checkout, whatever copy is installed.
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
     )
     assert result.returncode == 0, result.stderr[-5000:]
 
@@ -234,6 +250,9 @@ def test_api_reference_lists_every_public_object():
             f"sklearn_microts.{module.name}.{name}"
             for name in getattr(package, "__all__", ())
             if name not in listed
-            and (inspect.isclass(getattr(package, name)) or inspect.isfunction(getattr(package, name)))
+            and (
+                inspect.isclass(getattr(package, name))
+                or inspect.isfunction(getattr(package, name))
+            )
         ]
     assert not missing, f"docs/api.rst does not list: {missing}"
