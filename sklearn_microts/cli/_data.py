@@ -14,6 +14,7 @@ is written with a ``'`` in front, as OWASP advises against CSV injection; readin
 takes it off again.
 """
 
+import csv
 import os
 import re
 from dataclasses import dataclass, replace
@@ -227,6 +228,13 @@ def read_table(path, *, text=TEXT_COLUMNS):
         for column in set(text) & set(table.columns):
             table[column] = table[column].map(str, na_action="ignore")
         return table
+    # A repeated column name, which pandas would rename ("f1" -> "f1.1") and so drop from
+    # the feature columns without a word, is refused on the header as written.
+    with path.open(newline="", encoding="utf-8", errors="replace") as file:
+        names = next(csv.reader(file), [])
+    repeated = sorted({name for name in names if names.count(name) > 1}, key=str)
+    if repeated:
+        raise UsageError(f"{path}: the columns {repeated[:3]} are named more than once.")
     # Only an empty cell is missing: a label "NA" or a case "None" is a name.
     table = pandas.read_csv(
         path, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=[""]
