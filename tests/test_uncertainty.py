@@ -1,4 +1,5 @@
-"""Calls a pathologist can trust: calibration on ragged cases, referral, conformal sets."""
+"""Calls a pathologist can trust: calibration on ragged cases, referral, conformal sets
+(class by class and over all cases)."""
 
 import numpy as np
 import pytest
@@ -12,7 +13,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn_microts import DedupTransformer, MicroTSClassifier, SequencePooler
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.metrics import expected_calibration_error
-from sklearn_microts.uncertainty import ConformalClassifier, ReferralClassifier
+from sklearn_microts.uncertainty import (
+    ConformalClassifier,
+    ReferralClassifier,
+    TemperatureScaledClassifier,
+)
 from sklearn_microts.utils.estimator_checks import parametrize_with_sequence_checks
 
 
@@ -98,13 +103,71 @@ def test_conformal_alpha_is_read_at_prediction_and_nests_the_sets(cases):
     assert len(conformal.calibration_scores_) == 150  # a quarter of the 600, held out
 
 
-def test_conformal_refuses_an_alpha_its_calibration_cannot_give(cases):
+def test_conformal_puts_a_class_it_cannot_certify_in_every_set_and_says_so(cases):
     X, y = cases
-    conformal = ConformalClassifier(pooled_model(), calibration_size=12, random_state=0)
-    conformal.fit(X[:100], y[:100])
-    conformal.set_params(alpha=0.1).predict_set(X[:3])  # needs 9 calibration cases
-    with pytest.raises(ValueError, match=r"alpha=0\.05 needs at least 19 calibration cases"):
-        conformal.set_params(alpha=0.05).predict_set(X[:3])
+    model = FrozenEstimator(pooled_model().fit(X[:200], y[:200]))
+    calibrate = np.concatenate([200 + np.flatnonzero(y[200:] == c)[:20] for c in range(3)])
+    conformal = ConformalClassifier(model).fit([X[i] for i in calibrate], y[calibrate])
+    assert conformal.classes_always_in_set() == {}
+    assert not conformal.set_params(alpha=0.1).predict_set(X[:50]).all()  # needs 9 a class
+    with pytest.warns(UserWarning, match=r"alpha=0\.04 needs at least 24 calibration cases"):
+        sets = conformal.set_params(alpha=0.04).predict_set(X[:50])
+    assert sets.all()  # no class can be ruled out: each set is every class, as in crepes
+    assert conformal.classes_always_in_set() == {0: 20, 1: 20, 2: 20}
+    # One quantile for all 60 scores certifies what 20 a class cannot.
+    conformal.set_params(conditional="marginal")
+    assert conformal.classes_always_in_set() == {}
+    assert not conformal.predict_set(X[:50]).all()
+
+
+def _unbalanced_coverage(conditional, alpha, seeds):
+    """Per class, the mean share of test cases whose set holds their class: a model fitted
+    once on 1,000 cases of a 90/10 problem, then, for each seed, 2,000 others split at
+    random into calibration and test halves."""
+    X, y = make_microscopy_sequences(
+        n_cases=3000, n_features=6, class_sep=0.8, weights=[0.9, 0.1], random_state=1
+    )
+    model = FrozenEstimator(pooled_model().fit(X[:1000], y[:1000]))
+    coverage = []
+    for seed in seeds:
+        order = np.random.default_rng(seed).permutation(np.arange(1000, 3000))
+        calibrate, test = order[:1000], order[1000:]
+        conformal = ConformalClassifier(model, alpha=alpha, conditional=conditional)
+        sets = conformal.fit([X[i] for i in calibrate], y[calibrate]).predict_set(
+            [X[i] for i in test]
+        )
+        held = sets[np.arange(len(test)), y[test]]
+        coverage.append([held[y[test] == c].mean() for c in (0, 1)])
+    return np.mean(coverage, axis=0)
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.2])
+def test_class_conditional_sets_cover_each_class_of_an_unbalanced_problem(alpha):
+    coverage = _unbalanced_coverage("class", alpha, seeds=range(8))
+    np.testing.assert_allclose(coverage, 1 - alpha, atol=0.02)
+
+
+def test_marginal_sets_undercover_the_rare_class():
+    # What the class-conditional sets are for: one quantile for all cases covers the
+    # common class more and the rare one (10% of the cases) well below 1 - alpha.
+    common, rare = _unbalanced_coverage("marginal", 0.1, seeds=range(3))
+    assert rare < 0.8 < 0.9 < common
+
+
+def test_cross_fitted_conformal_calibrates_on_every_case(cases):
+    X, y = cases
+    conformal = ConformalClassifier(pooled_model(), cv=4).fit(X[:400], y[:400])
+    assert len(conformal.calibration_scores_) == 400
+    out_of_fold = cross_val_predict(pooled_model(), X[:400], y[:400], cv=4, method="predict_proba")
+    np.testing.assert_allclose(
+        conformal.calibration_scores_, 1 - out_of_fold[np.arange(400), y[:400]]
+    )
+    sets = conformal.predict_set(X[2000:])
+    held = sets[np.arange(2000), y[2000:]]
+    # No guarantee (the model that predicts is not the folds'), but the model fitted on all
+    # the cases errs less than those of the folds, which wrote the scores: sets err wide.
+    for c in range(3):
+        assert held[y[2000:] == c].mean() > 0.88
 
 
 # -- referral ----------------------------------------------------------------------------
@@ -136,7 +199,9 @@ def test_the_referral_threshold_comes_from_out_of_fold_training_cases_only(cases
         _Recorder(), X_train, y_train, cv=4, method="predict_proba"
     ).max(1)
     np.testing.assert_allclose(referral.held_out_confidence_, out_of_fold)
-    assert referral.threshold_ == pytest.approx(np.sort(out_of_fold)[::-1][209])  # 0.7 x 300
+    one = ReferralClassifier(_Recorder(), coverage=0.7, cv=4, by_class=False)
+    one.fit(X_train, y_train)
+    np.testing.assert_allclose(one.thresholds_, np.sort(out_of_fold)[::-1][209])  # 0.7 x 300
 
 
 def test_referral_decides_the_share_asked_and_errs_less_on_what_it_decides(cases):
@@ -169,6 +234,9 @@ def test_referral_of_a_frozen_model_reads_the_cases_given_as_held_out(cases):
         (lambda: ConformalClassifier(pooled_model(), alpha=0.0), "alpha"),
         (lambda: ConformalClassifier(pooled_model(), alpha=1.0), "alpha"),
         (lambda: ConformalClassifier(pooled_model(), calibration_size=1.5), "calibration_size"),
+        (lambda: ConformalClassifier(pooled_model(), conditional="both"), "conditional"),
+        (lambda: ReferralClassifier(pooled_model(), by_class="yes"), "by_class"),
+        (lambda: TemperatureScaledClassifier(pooled_model(), cv=1.5), "cv"),
         (
             lambda: ConformalClassifier(LogisticRegression().fit([[0], [1]], [0, 1]).predict),
             "estimator",
@@ -199,6 +267,8 @@ def test_conformal_names_labels_a_frozen_model_never_saw(cases):
     [
         ReferralClassifier(pooled_model(), cv=2),
         ConformalClassifier(pooled_model(), alpha=0.3, random_state=0),
+        ConformalClassifier(pooled_model(), alpha=0.3, conditional="marginal", cv=2),
+        TemperatureScaledClassifier(pooled_model(), cv=3),
     ]
 )
 def test_sequence_checks(estimator, check):

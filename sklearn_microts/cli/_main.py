@@ -37,7 +37,7 @@ from ._data import (
 from ._errors import UsageError
 from ._model import check_device, load_model, make_model, save_model
 from ._predictions import checked_evidence, predictions_table
-from ._trust import fit_trusted
+from ._trust import describe_trust, fit_trusted
 
 EXIT_USAGE = 2
 # --order: the order of load_image_sequences each choice stands for.
@@ -102,7 +102,7 @@ def _fit(args):
             model,
             cases.X,
             cases.y,
-            calibration_size=args.calibration_size,
+            folds=args.calibration_folds,
             coverage=args.coverage,
             alpha=args.alpha,
         )
@@ -110,19 +110,14 @@ def _fit(args):
         model.fit(cases.X, cases.y)
     save_model(model, args.model, feature_names=cases.feature_names, trust=trust)
     if trust is not None:
-        print(
-            f"calibrated on {trust.n_held_out} held-out cases: decides a case from "
-            f"probability {trust.referral.threshold_:.3f} (coverage {args.coverage}); "
-            f"prediction sets at alpha {args.alpha}"
-        )
+        print(describe_trust(trust, folds=args.calibration_folds))
     history = model[-1].history_
     if "valid_loss" in history[-1]:
         best = min(history, key=lambda epoch: epoch["valid_loss"])
         loss = f"best valid_loss {best['valid_loss']:.4f} at epoch {best['epoch']}"
     else:  # too few cases to hold some out (the classifier's validation_fraction)
         loss = f"final train_loss {history[-1]['train_loss']:.4f}, no validation split"
-    n_fitted = len(cases.X) - (0 if trust is None else trust.n_held_out)
-    print(f"{n_fitted} cases, {len(history)} epochs; {loss} -> {args.model}")
+    print(f"{len(cases.X)} cases, {len(history)} epochs; {loss} -> {args.model}")
 
 
 def _predict(args):
@@ -251,31 +246,38 @@ def _build_parser():
     )
     trust = fit.add_argument_group(
         "calibration",
-        "With --calibrate, a share of the training cases is held out: the model is fitted "
-        "on the others, then its probabilities are calibrated (Platt scaling), and the "
-        "referral threshold and the prediction sets are chosen, on the held-out cases. "
-        "predict and report then give a calibrated probability, a refer column and the "
-        "prediction set of each case.",
+        "With --calibrate, every training case is predicted by a model that did not train "
+        "on it (stratified cross-fitting), then the model is fitted on all of them, as "
+        "without --calibrate: the same calls. On those out-of-fold predictions, a "
+        "temperature calibrates its probabilities (it changes no call and, for two classes, "
+        "keeps the order of the cases; used only where nested cross-fitting finds it "
+        "helps), the referral thresholds are chosen (the least sure calls of each class, "
+        "more of a class that erred more) and the prediction sets are calibrated, class by "
+        "class. predict and report then give a calibrated probability, a refer column and "
+        "the prediction set of each case.",
     )
     trust.add_argument("--calibrate", action="store_true", help="calibrate, refer and give sets")
     trust.add_argument(
-        "--calibration-size",
-        type=_share,
-        default=0.25,
-        help="share of the training cases held out to calibrate (default 0.25)",
+        "--calibration-folds",
+        type=_folds,
+        default=5,
+        help="folds of the cross-fitting, at least 3 and at most the training cases of the "
+        "rarest class; k folds cost k + k(k - 1)/2 more fits of the model (default 5: 15)",
     )
     trust.add_argument(
         "--coverage",
         type=_share,
         default=0.8,
-        help="share of cases like the held-out ones to decide; the others are referred "
-        "(default 0.8)",
+        help="share of the training cases, predicted out of fold, to decide; the others are "
+        "referred (default 0.8)",
     )
     trust.add_argument(
         "--alpha",
         type=_share,
         default=0.1,
-        help="prediction sets hold the true class with probability 1 - alpha (default 0.1)",
+        help="prediction sets hold the true class with probability about 1 - alpha, within "
+        "each class; a class of fewer than 1/alpha - 1 training cases is in every set "
+        "(default 0.1)",
     )
 
     for name, run, out_help, summary in (
@@ -320,6 +322,15 @@ def _share(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not in (0, 1]")
+    return value
+
+
+def _folds(text):
+    """``--calibration-folds``: a whole number of at least 3 (the nested cross-fitting that
+    chooses whether to scale by the temperature needs a third fold)."""
+    value = _positive_int(text)
+    if value < 3:
+        raise argparse.ArgumentTypeError(f"{text!r} folds: the calibration needs at least 3")
     return value
 
 

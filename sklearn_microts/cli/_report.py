@@ -14,9 +14,13 @@ import numpy as np
 from ..plotting import CaseEvidenceDisplay
 from ..utils._files import write_atomically
 from ._data import write_table
-from ._trust import referral_reason
+from ._trust import calibration_words, referral_reason, share_interval
 
 INDEX, PREDICTIONS = "index.html", "predictions.csv"
+# A probability is read as a frequency ("of the cases given 0.8, about 8 in 10 are right")
+# only where the calibration cases could pin 8 in 10 down to within one in 10 either way: a
+# 95% interval of 8 in 10 of them at most this wide (70 cases and more).
+FREQUENCY_INTERVAL_WIDTH = 0.2
 
 # Clicking a column header sorts by it (numbers numerically); the page works without it.
 SCRIPT = """
@@ -190,14 +194,7 @@ def _page(title, table, rows, strategies, *, trust=None):
     n_wrong = sum('class="case wrong' in row for row in rows)
     wrong = f" {n_wrong} wrong (in red)." if "label" in table.columns else ""
     if trust:
-        n_referred = int(table["refer"].sum())
-        opening = (
-            f"{len(rows)} cases. The model refers {n_referred} to a pathologist: they come "
-            "first, each with the reason, then the others, least sure first. Probabilities "
-            "are calibrated: of the cases given 0.8, about 8 in 10 are right. A prediction "
-            f"set holds the true class of {1 - trust.conformal.alpha:.0%} of cases like the "
-            "held-out training cases; two classes in it is a case to look at."
-        )
+        opening = _trust_opening(table, trust)
     else:
         opening = f"{len(rows)} cases, least confident first: review these first."
     return f"""<!DOCTYPE html>
@@ -223,3 +220,71 @@ near-duplicates. <a href="{PREDICTIONS}">{PREDICTIONS}</a></p>
 </body>
 </html>
 """
+
+
+def _trust_opening(table, trust):
+    """The report's opening for a calibrated model: what it refers, per class of call, and
+    what its thresholds and probabilities rest on, in numbers with their intervals."""
+    referred = table["refer"].to_numpy(bool)
+    calls = table["prediction"].astype(str).to_numpy()
+    records = trust.call_record()
+    per_class = []
+    for record in records:
+        mine = calls == str(record.label)
+        if mine.any():
+            per_class.append(f"{referred[mine].sum()} of its {mine.sum()} {record.label} calls")
+    errors = [
+        f"its {r.label} calls were wrong in {r.n_wrong} of {r.n_calls} "
+        f"({_percent_interval(r.n_wrong, r.n_calls)})"
+        for r in records
+        if r.n_calls
+    ]
+    alpha, n = trust.conformal.alpha, trust.n_held_out
+    unruled = "".join(
+        f" Too few {label} training cases ({count}) to ever rule {label} out at "
+        f"{1 - alpha:.0%}: every set holds it."
+        for label, count in trust.conformal.classes_always_in_set().items()
+    )
+    order = (
+        "they come first, each with the reason, then the others, least sure first"
+        if referred.any()
+        else "the least sure come first"
+    )
+    return (
+        f"{len(table)} cases. The model refers {referred.sum()} to a pathologist "
+        f"({'; '.join(per_class)}): {order}. What this rests on: {n} training cases, each "
+        f"called by a model that had not trained on them; {trust.n_right()} of them right "
+        f"({_percent_interval(trust.n_right(), n)}); {'; '.join(errors)}. Of each class, "
+        "the least sure calls are referred, more of a class that erred more. Calibration: "
+        f"{calibration_words(trust.calibrated)}. {probability_reading(n)} A prediction set "
+        "holds the true class "
+        f"of about {1 - alpha:.0%} of the cases of each class, as far as those {n} cases "
+        f"tell; two classes in it is a case to look at.{unruled}"
+    )
+
+
+def _percent_interval(k, n):
+    """``k`` of ``n`` as a percentage, with its 95% interval."""
+    low, high = share_interval(k, n)
+    return f"{k / n:.0%}, 95% interval {low:.0%} to {high:.0%}"
+
+
+def probability_reading(n):
+    """How far a probability can be read as a frequency, calibrated on ``n`` cases.
+
+    Only where the 95% interval of 8 in 10 of ``n`` cases is at most
+    ``FREQUENCY_INTERVAL_WIDTH`` wide is a probability of 0.8 said to be about 8 in 10
+    right; below that the sentence gives how wide it is, at best.
+    """
+    low, high = share_interval(round(0.8 * n), n)
+    if high - low <= FREQUENCY_INTERVAL_WIDTH:
+        return (
+            f"Of the cases given 0.8, about 8 in 10 are right ({n} calibration cases: 95% "
+            f"interval {low:.0%} to {high:.0%})."
+        )
+    return (
+        f"{n} calibration cases are too few to read a probability as a frequency: even "
+        f"were all of them given 0.8 and 8 in 10 right, the share right of such cases could "
+        f"be anywhere from {low:.0%} to {high:.0%} (95% interval). Read the probabilities as "
+        "an order, the least sure first."
+    )

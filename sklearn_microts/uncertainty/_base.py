@@ -1,10 +1,11 @@
 """What the uncertainty wrappers share: the wrapped model's probabilities, and the cases it
 did not train on, the ground of every uncertainty estimate (a frozen, already fitted model
-is read as it is; any other is refit)."""
+is read as it is; any other is cross-fitted or refit on part of the cases)."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -44,10 +45,56 @@ def fit_on(estimator, cases, y, indices):
     return clone(estimator).fit([cases[i] for i in indices], y[indices])
 
 
+def cross_fit(estimator, cases, y, cv):
+    """``estimator`` fitted on every case, and the probabilities each case gets from a
+    model that did not train on it.
+
+    A frozen ``estimator`` is used as it is: the cases are held-out ones, read directly.
+    Any other is cross-fitted: its clones, fitted on the training part of each split of
+    ``cv`` (stratified folds for an int), give the out-of-fold probabilities, then one
+    clone fits on all the cases (``n_splits + 1`` fits). Every case counts, which few
+    patients need: a hold-out share would leave too few of a class to learn a threshold.
+
+    Returns
+    -------
+    fitted : classifier
+        ``estimator`` fitted on all the cases (itself, if frozen).
+    proba : ndarray of shape (n_cases, n_classes)
+        Held-out probabilities of the cases, columns in the order of ``fitted.classes_``.
+    """
+    if is_frozen(estimator):
+        return estimator, estimator.predict_proba(cases)
+    splits = check_splits(cv, cases, y)
+    proba = cross_val_predict(clone(estimator), cases, y, cv=splits, method="predict_proba")
+    return clone(estimator).fit(cases, y), proba
+
+
+def check_splits(cv, cases, y):
+    """The ``(train, test)`` index pairs of ``cv`` on the cases (stratified folds for an
+    int, each class with at least as many cases as folds)."""
+    cv = check_cv(cv, y, classifier=True)
+    if isinstance(cv, StratifiedKFold):
+        check_fold_counts(cv.n_splits, y)
+    return list(cv.split(cases, y))
+
+
+def check_fold_counts(n_splits, y):
+    """Refuse stratified folds that some class has fewer cases than: folds without a case
+    of it would follow, its out-of-fold probabilities from fewer models, and scikit-learn
+    only warns."""
+    labels, counts = np.unique(y, return_counts=True)
+    few = [f"{label} has {n}" for label, n in zip(labels, counts, strict=True) if n < n_splits]
+    if few:
+        raise ValueError(
+            f"Cross-fitting in {n_splits} folds needs at least {n_splits} cases of each "
+            f"class; {', '.join(few)}. Use fewer folds (at least 2) or more cases."
+        )
+
+
 class BaseWrappedClassifier(
     VersionedPickleMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
 ):
-    """A classifier around ``estimator_``: its probabilities, its input tags."""
+    """A classifier around ``estimator_``: its probabilities, its calls, its input tags."""
 
     @Substitution(**SEQUENCE_DOCS)
     def predict_proba(self, X):
@@ -64,6 +111,21 @@ class BaseWrappedClassifier(
         """
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
+
+    @Substitution(**SEQUENCE_DOCS)
+    def predict(self, X):
+        """The class of highest probability of each case.
+
+        Parameters
+        ----------
+        {X}
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_cases,)
+            Class labels.
+        """
+        return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
