@@ -389,3 +389,47 @@ def test_cells_a_spreadsheet_would_run_are_defused_and_read_back(fitted, capsys,
         cases = [row["case"] for row in _cells(path)]
         assert sorted(cases) == sorted([*(f"'{name}" for name in FORMULAS), *HARMLESS])
         assert all(float(row["confidence"]) > 0 for row in _cells(path))
+
+
+# -- our own bugs are not "bad input" -------------------------------------------------------
+
+
+def _shape_bug(table, **kwargs):
+    """A bug of the package as numpy reports it: arrays of shapes that do not stack."""
+    return np.stack([np.zeros(2), np.zeros(3)])
+
+
+def test_a_bug_of_ours_is_an_internal_error_and_traceback_shows_it(fitted, capsys, monkeypatch):
+    from sklearn_microts.cli import _main
+
+    monkeypatch.setattr(_main, "read_table", _shape_bug)
+    command = ["fit", fitted / "f.csv", "--model", fitted / "bug.microts"]
+    status, _, err = _run(capsys, *command)
+    assert status == 1, err
+    assert "internal error: ValueError" in err
+    assert "rerun with --traceback" in err
+    with pytest.raises(ValueError, match="all input arrays must have the same shape"):
+        main(["--traceback", *map(str, command)])
+    monkeypatch.setenv("MICROTS_TRACEBACK", "1")
+    with pytest.raises(ValueError, match="all input arrays must have the same shape"):
+        main([str(arg) for arg in command])
+
+
+def test_bad_input_stays_one_line_with_status_2(fitted, capsys):
+    """A ValueError the package raises on purpose (here, its parameter validation)."""
+    line = _refused(
+        capsys, "fit", fitted / "f.csv", "--model", fitted / "m2.microts", "--param=d_model=-1"
+    )
+    assert "d_model" in line
+    assert "internal error" not in line
+
+
+def test_a_feature_column_named_twice_is_refused(fitted, capsys, tmp_path):
+    """pandas would rename the second f1 to f1.1, which is no feature column: dropped."""
+    table = _table()
+    table.insert(len(table.columns), "f1.dup", table["f1"])
+    path = tmp_path / "twice.csv"
+    table.to_csv(path, index=False)
+    path.write_text(path.read_text().replace("f1.dup", "f1", 1))
+    line = _refused(capsys, "predict", fitted / "m.microts", path, "--out", tmp_path / "p.csv")
+    assert "['f1'] are named more than once" in line

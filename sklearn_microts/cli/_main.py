@@ -16,6 +16,8 @@ back takes it off).
 """
 
 import argparse
+import linecache
+import os
 import sys
 from pathlib import Path
 
@@ -39,7 +41,12 @@ from ._model import check_device, load_model, make_model, save_model
 from ._predictions import checked_evidence, predictions_table
 from ._trust import describe_trust, fit_trusted
 
-EXIT_USAGE = 2
+EXIT_USAGE, EXIT_BUG = 2, 1
+# Where a ValueError means bad input: the checks of the package and of scikit-learn, and the
+# readers of tables, images and tensors.
+_CHECKERS, _READERS = {"sklearn_microts", "sklearn"}, {"pandas", "pyarrow", "PIL", "safetensors"}
+# Set (to anything), it shows the traceback of every error, as --traceback does.
+TRACEBACK_VARIABLE = "MICROTS_TRACEBACK"
 # --order: the order of load_image_sequences each choice stands for.
 ORDERS = {"name": "name", "capture-time": "capture_time"}
 # Said of every CSV the command line writes.
@@ -64,18 +71,50 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on bad input.
+        0 on success, 2 on bad input (one line on standard error), 1 on an error of the
+        package itself (one line too; ``--traceback`` shows where).
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.traceback or os.environ.get(TRACEBACK_VARIABLE):
+        args.run(args)
+        return 0
     try:
         args.run(args)
     except (UsageError, ValueError, OSError) as exc:
         # One line: a traceback tells a lab nothing about which file or option to fix.
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if not _raised_on_purpose(exc):
+            print(
+                f"microts {args.command}: internal error: {type(exc).__name__}: {message} "
+                f"(this is a bug of sklearn-microts, not of your input: rerun with "
+                f"--traceback and report it)",
+                file=sys.stderr,
+            )
+            return EXIT_BUG
         print(f"microts {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     return 0
+
+
+def _raised_on_purpose(exc):
+    """Whether ``exc`` reports bad input: the command line's own errors, those of the file
+    system, a ``ValueError`` of a table, image or tensor reader, and one that a ``raise``
+    of the package or of scikit-learn's validation wrote. Raised inside numpy or torch (a
+    shape we got wrong), it is a bug of ours, not something the user can fix."""
+    if isinstance(exc, (UsageError, OSError)):
+        return True
+    traceback = exc.__traceback__
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    frame = traceback.tb_frame
+    package = frame.f_globals.get("__name__", "").partition(".")[0]
+    if package in _READERS:
+        return True
+    # numpy's and torch's errors come from C: their innermost Python frame is the caller's
+    # line, a call, not a raise statement.
+    line = linecache.getline(frame.f_code.co_filename, traceback.tb_lineno).lstrip()
+    return package in _CHECKERS and line.startswith("raise ")
 
 
 def _features(args):
@@ -205,6 +244,11 @@ def _build_parser():
         "--trust-pickle runs any code an old pickle holds.",
     )
     parser.add_argument("--version", action="version", version=f"sklearn-microts {__version__}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help=f"show the full traceback of an error (also with ${TRACEBACK_VARIABLE} set)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     features = _command(
