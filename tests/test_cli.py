@@ -391,9 +391,10 @@ def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys
     assert status == 0, err
     predictions = pandas.read_csv(tmp / "p.csv", keep_default_na=False)
     model, _, trust = load_model(tmp / "m.microts")
-    assert trust.n_held_out == 15  # a quarter of the cases, not trained on
     assert len(model[-1].classes_) == 2
     cases = table_to_cases(read_table(tmp / "f.csv"), source="f.csv")
+    # Every training case chose the thresholds, each predicted by a model not trained on it.
+    assert trust.n_held_out == len(cases.X)
     calibrated_proba = trust.calibrated.predict_proba(cases.X)
     raw_proba = model.predict_proba(cases.X)
     assert not np.allclose(calibrated_proba, raw_proba)  # the column is the calibrated one
@@ -402,7 +403,8 @@ def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys
         trust.calibrated.classes_[calibrated_proba.argmax(1)]
     )
     refer = predictions["refer"].astype(str) == "True"
-    assert refer.tolist() == (calibrated_proba.max(1) < trust.referral.threshold_).tolist()
+    thresholds = trust.referral.thresholds_[calibrated_proba.argmax(1)]
+    assert refer.tolist() == (calibrated_proba.max(1) < thresholds).tolist()
     assert 0 < refer.sum() < len(refer)
     sets = trust.conformal.predict_set(cases.X)
     expected = ["|".join(trust.calibrated.classes_[row]) for row in sets]
