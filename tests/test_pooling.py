@@ -44,3 +44,12 @@ def test_feature_names():
 def test_bad_statistics(statistics):
     with pytest.raises(ValueError, match=r"statistics must be|'statistics' parameter .* must be"):
         SequencePooler(statistics=statistics).fit([np.ones((2, 2))])
+
+
+def test_statistics_of_float32_frames_near_their_largest_value_are_finite():
+    """Found by the fuzz test: a float32 sum of two 3.4e38 frames overflows."""
+    case = np.array([[3.4e38], [3.4e38], [-3.4e38]], dtype=np.float32)
+    pooled = SequencePooler(statistics=("mean", "std", "max")).fit_transform([case])
+    assert pooled.dtype == np.float32
+    assert np.isfinite(pooled).all()
+    np.testing.assert_allclose(pooled[0, 0], 3.4e38 / 3, rtol=1e-6)

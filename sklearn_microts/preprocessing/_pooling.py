@@ -15,15 +15,20 @@ from ._base import SequenceTransformerMixin
 
 
 def _mean(frames, starts, lengths):
-    # reduceat over the ragged layout pools every case in one vectorised call.
-    return np.add.reduceat(frames, starts) / lengths[:, None].astype(frames.dtype)
+    # reduceat over the ragged layout pools every case in one vectorised call. Summed in
+    # float64: float32 frames near their largest value overflow a float32 sum, while
+    # their mean (no larger than their largest) is a float32 again.
+    sums = np.add.reduceat(frames, starts, dtype=np.float64)
+    return (sums / lengths[:, None]).astype(frames.dtype)
 
 
 def _std(frames, starts, lengths):
     # Centred first: the mean of squares minus the squared mean loses the digits of a
-    # feature whose spread is small against its level.
-    centred = frames - np.repeat(_mean(frames, starts, lengths), lengths, axis=0)
-    return np.sqrt(_mean(centred * centred, starts, lengths))
+    # feature whose spread is small against its level. In float64 for the same reason as
+    # the mean: the squares of float32 deviations overflow float32.
+    wide = frames.astype(np.float64)
+    centred = wide - np.repeat(_mean(wide, starts, lengths), lengths, axis=0)
+    return np.sqrt(_mean(centred * centred, starts, lengths)).astype(frames.dtype)
 
 
 def _quantile(q):
