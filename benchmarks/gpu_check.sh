@@ -37,10 +37,10 @@ import sys, numpy, numba, torch, triton
 print(sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__,
       'numpy', numpy.__version__, 'numba', numba.__version__)
 print(torch.cuda.get_device_name(), torch.cuda.get_device_properties(0).total_memory // 2**30, 'GiB')"
-step 50 tests_gpu python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_softdtw.py \
-    tests/test_softdtw_triton.py tests/test_data_device.py tests/test_microts_classifier.py
-step 60 tests_triton python3 -m pytest -q -p no:cacheprovider tests/test_softdtw_triton.py
-step 40 tests_inference python3 -m pytest -q -p no:cacheprovider tests/test_microts_inference.py
+step 50 tests_gpu python3 -m pytest -q -p no:cacheprovider -m gpu tests/softdtw/test_api.py \
+    tests/softdtw/test_triton_recursion.py tests/nn/test_data.py tests/classifiers/test_microts.py
+step 60 tests_triton python3 -m pytest -q -p no:cacheprovider tests/softdtw/test_triton_recursion.py
+step 40 tests_inference python3 -m pytest -q -p no:cacheprovider tests/classifiers/test_microts_inference.py
 step 150 bench_training python3 benchmarks/bench_training.py --device cuda --epochs 2 \
     --time-limit 30 --output "$OUT/bench_training_cuda.txt"
 step 90 bench_inference python3 benchmarks/bench_inference.py --device cuda \

@@ -4,9 +4,10 @@ import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
-# Without CUDA, Triton's interpreter runs the GPU kernels on the CPU (tests/
-# test_softdtw_triton.py). Triton reads the setting when a kernel is decorated, so it must be
-# set before any test imports a module of kernels, not in the test module that needs it.
+# Without CUDA, Triton's interpreter runs the GPU kernels on the CPU
+# (tests/softdtw/test_triton_recursion.py). Triton reads the setting when a kernel is
+# decorated, so it must be set before any test imports a module of kernels, not in the test
+# module that needs it.
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 

@@ -49,7 +49,7 @@ ESTIMATORS = [
             TransformerClassifier(d_model=8, n_heads=2, dim_feedforward=16, lr=1e-2),
             ABMILClassifier(embed_dim=16, attention_dim=8, lr=1e-2),
             # Exact attention: sklearn's checks fit hundreds of one-frame bags, which Nystrom
-            # attention must take one at a time (tests/test_baselines.py covers it).
+            # attention must take one at a time (tests/baselines/test_baselines.py covers it).
             TransMILClassifier(dim=8, heads=2, attention="exact", lr=1e-2),
         )
     ),
