@@ -22,6 +22,8 @@ from sklearn_microts.softdtw import (
 from sklearn_microts.softdtw._engines import get_engine
 from sklearn_microts.softdtw._validation import check_pair
 
+from .batches import ragged_batch
+
 ENGINES = ["numba", "torch"]
 
 
@@ -42,21 +44,6 @@ def reference_soft_dtw(x, y, gamma):
                 softmin = -gamma * torch.logsumexp(-previous / gamma, dim=0)
             table[i][j] = cost[i - 1, j - 1] + softmin
     return table[n][m]
-
-
-def ragged_batch(seed, batch=5, n=8, m=6, channels=3, padding=np.nan):
-    """Sequences padded with ``padding``, their lengths, and the unpadded pieces."""
-    rng = np.random.default_rng(seed)
-    x_lengths = rng.integers(1, n + 1, size=batch)
-    y_lengths = rng.integers(1, m + 1, size=batch)
-    x = rng.normal(size=(batch, n, channels))
-    y = rng.normal(size=(batch, m, channels))
-    for b in range(batch):
-        x[b, x_lengths[b] :] = padding
-        y[b, y_lengths[b] :] = padding
-    x = torch.tensor(x, requires_grad=True)
-    y = torch.tensor(y, requires_grad=True)
-    return x, y, torch.tensor(x_lengths), torch.tensor(y_lengths)
 
 
 def _reference_values_and_grads(x, y, x_lengths, y_lengths, gamma):

@@ -16,7 +16,7 @@ else:
 
 from sklearn_microts.softdtw import cdist_dtw, dtw, soft_dtw, soft_dtw_from_cost
 
-from .test_api import ragged_batch
+from .batches import ragged_batch
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 # Masked-out lanes compute inf - inf; the interpreter reports it, the GPU does not care.
