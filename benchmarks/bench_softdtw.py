@@ -160,6 +160,12 @@ def time_limit(seconds):
 
 def median_seconds(run, repeat, device, limit):
     """Median time of ``run()`` after a warm-up, within ``limit`` seconds in all."""
+    return float(np.median(seconds_per_call(run, repeat, device, limit)))
+
+
+def seconds_per_call(run, repeat, device, limit):
+    """Times of up to ``repeat`` calls of ``run()`` after a warm-up, within ``limit``
+    seconds in all (fewer calls where ``repeat`` would not fit)."""
 
     def once():
         start = time.perf_counter()
@@ -178,7 +184,7 @@ def median_seconds(run, repeat, device, limit):
                 break
             warm_up += once()
         repeat = max(1, min(repeat, int(0.5 * limit / max(first, 1e-9))))
-        return float(np.median([once() for _ in range(repeat)]))
+        return [once() for _ in range(repeat)]
 
 
 def measured(run, repeat, device, limit):

@@ -76,7 +76,7 @@ def soft_dtw_from_cost(cost, *, gamma=1.0, x_lengths=None, y_lengths=None, engin
     values : torch.Tensor of shape (B,)
         Soft-DTW of each pair.
     """
-    cost = check_float_tensor(cost, "cost", ndim=3)
+    cost = check_float_tensor(cost, "cost", ("B", "N", "M"))
     x_lengths = check_lengths(x_lengths, "x_lengths", cost.shape[0], cost.shape[1], cost.device)
     y_lengths = check_lengths(y_lengths, "y_lengths", cost.shape[0], cost.shape[2], cost.device)
     gamma = float(gamma)  # numba and Triton compile one kernel per argument type

@@ -109,14 +109,14 @@ class _Sets:
 
 
 def _check_sets(x, y, x_lengths, y_lengths):
-    x = check_float_tensor(x, "x", ndim=3)
+    x = check_float_tensor(x, "x", ("n_x", "N", "C"))
     x_lengths = check_lengths(x_lengths, "x_lengths", x.shape[0], x.shape[1], x.device)
     x64 = zero_padding(x.to(torch.float64), x_lengths)
     if y is None:
         if y_lengths is not None:
             raise ValueError("y_lengths must be None when y is None (x is compared with x).")
         return _Sets(x64, None, x_lengths, x_lengths, x.dtype)
-    y = check_float_tensor(y, "y", ndim=3)
+    y = check_float_tensor(y, "y", ("n_y", "M", "C"))
     check_compatible(x, y)
     y_lengths = check_lengths(y_lengths, "y_lengths", y.shape[0], y.shape[1], x.device)
     return _Sets(x64, zero_padding(y.to(torch.float64), y_lengths), x_lengths, y_lengths, x.dtype)

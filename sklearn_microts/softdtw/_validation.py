@@ -64,8 +64,8 @@ def check_pair(x, y, x_lengths, y_lengths):
         Both sides in float64 with the padding frames set to 0, lengths as int64 tensors on
         the device of ``x``, and the dtype of ``x`` to return the values in.
     """
-    x = check_float_tensor(x, "x", ndim=3)
-    y = check_float_tensor(y, "y", ndim=(2, 3))
+    x = check_float_tensor(x, "x", ("B", "N", "C"))
+    y = check_float_tensor(y, "y", ("M", "C"), ("B", "M", "C"))
     check_compatible(x, y)
     if y.ndim == 2:
         y = y.unsqueeze(0).expand(x.shape[0], -1, -1)
@@ -111,18 +111,19 @@ def valid_cells(x_lengths, y_lengths, n, m):
     )[:, None, :]
 
 
-def check_float_tensor(value, name, ndim):
-    """A non-empty floating-point tensor with ``ndim`` (an int or a tuple of them) axes."""
+def check_float_tensor(value, name, *shapes):
+    """A non-empty floating-point tensor of one of ``shapes``.
+
+    Each shape is the tuple of the names of its axes, as the caller documents them (``("B",
+    "N", "C")``): its length is the number of axes, and a tensor of another number is
+    refused in those names.
+    """
     if not torch.is_tensor(value):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")
     if not value.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}.")
-    allowed = ndim if isinstance(ndim, tuple) else (ndim,)
-    if value.ndim not in allowed:
-        shapes = {2: "(M, C)", 3: "(B, N, C)" if name == "x" else "(B, M, C)"}
-        if name == "cost":
-            shapes[3] = "(B, N, M)"
-        expected = " or ".join(shapes[d] for d in allowed)
+    if value.ndim not in {len(shape) for shape in shapes}:
+        expected = " or ".join(f"({', '.join(shape)})" for shape in shapes)
         raise ValueError(f"{name} must have shape {expected}, got {tuple(value.shape)}.")
     if 0 in value.shape:
         raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}.")

@@ -6,23 +6,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils._docstring import SEQUENCE_DOCS, Substitution
 from ..utils._persistence import VersionedPickleMixin
-from ..utils._validation import check_sequences
+from ..utils._validation import check_case_labels, check_sequences
 
 
 def check_cases_and_targets(X, y):
-    """The cases as a list of 2-D arrays (the package's checks: any accepted format, clear
-    errors) and ``y`` as a 1-D array of classification targets, one a case."""
+    """The cases as a list of 2-D arrays and ``y`` as a 1-D array of labels, one a case.
+
+    Through the checks the classifiers use (:func:`check_sequences`,
+    :func:`check_case_labels`): a wrapper refuses what its estimator would, in the same
+    words, before it fits the estimator.
+    """
     cases = check_sequences(X)
-    y = column_or_1d(y, warn=True)
-    check_classification_targets(y)
-    if len(y) != len(cases):
-        raise ValueError(f"y needs one label a case: {len(y)} labels for {len(cases)} cases.")
-    return cases, y
+    return cases, check_case_labels(y, len(cases))
 
 
 def true_class_index(classes, y, who):

@@ -312,14 +312,19 @@ def test_dtw_path_is_an_optimal_alignment():
             "floating-point",
         ),
         (lambda: soft_dtw(np.zeros((2, 3, 2)), torch.zeros(4, 2)), TypeError, "torch.Tensor"),
-        (lambda: soft_dtw(torch.zeros(3, 2), torch.zeros(4, 2)), ValueError, r"\(B, N, C\)"),
+        (lambda: soft_dtw(torch.zeros(3, 2), torch.zeros(4, 2)), ValueError, r"\(B, N, C\), got"),
+        (
+            lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4)),
+            ValueError,
+            r"y must have shape \(M, C\) or \(B, M, C\), got \(4,\)",
+        ),
         (lambda: soft_dtw(torch.zeros(2, 0, 2), torch.zeros(4, 2)), ValueError, "empty"),
         (
             lambda: soft_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 2), engine="cuda"),
             ValueError,
             "'engine' parameter of soft_dtw",
         ),
-        (lambda: soft_dtw_from_cost(torch.zeros(2, 3)), ValueError, r"\(B, N, M\)"),
+        (lambda: soft_dtw_from_cost(torch.zeros(2, 3)), ValueError, r"\(B, N, M\), got"),
     ],
 )
 def test_bad_input(call, error, message):
@@ -450,8 +455,12 @@ def test_one_long_case_pads_only_its_own_chunks():
     [
         (lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 3, 3)), ValueError, "channels"),
         (lambda: cdist_dtw(torch.zeros(2, 3, 2), y_lengths=[1, 2]), ValueError, "y is None"),
-        (lambda: cdist_dtw(torch.zeros(3, 2)), ValueError, r"\(B, N, C\)"),
-        (lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(3, 2)), ValueError, r"\(B, M, C\)"),
+        (lambda: cdist_dtw(torch.zeros(3, 2)), ValueError, r"\(n_x, N, C\), got"),
+        (
+            lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(3, 2)),
+            ValueError,
+            r"\(n_y, M, C\), got",
+        ),
         (lambda: cdist_dtw(np.zeros((2, 3, 2))), TypeError, "torch.Tensor"),
         (
             lambda: cdist_dtw(torch.zeros(2, 3, 2), torch.zeros(4, 3, 2), y_lengths=[1, 2]),
