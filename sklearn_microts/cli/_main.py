@@ -7,12 +7,13 @@ Four commands, each with ``--help``::
     microts predict model.microts ROOT|TABLE --out predictions.csv
     microts report model.microts ROOT|TABLE --out report/
 
-Bad input (a missing folder, an unreadable image, a model from another version, an output
-that is one of the inputs) ends with one line on standard error and exit status 2, before
-anything is written. Tables are replaced only once complete; in a CSV, a text cell that a
-spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return, other than a number) is written with a ``'`` in front (reading the table
-back takes it off).
+Bad input (a missing folder, an unreadable image, a model file of a newer format, an
+output that is one of the inputs) ends with one line on standard error and exit status 2,
+before anything is written; a model of another version of the package warns, as
+:func:`sklearn_microts.io.load_model` does. Tables are replaced only once complete; in a
+CSV, a text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return, other than a number) is written with a ``'`` in
+front (reading the table back takes it off).
 """
 
 import argparse

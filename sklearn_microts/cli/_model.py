@@ -1,12 +1,14 @@
-"""Model files of the command line: the fitted pipeline with the package version that made it.
+"""Model files of the command line: the fitted pipeline, its trust and its feature header.
 
-A model file is a file of :mod:`sklearn_microts.io`, which holds no code: its manifest
-records the names of the feature columns the pipeline was fitted on (in order), whether it
-is calibrated and the package version, checked before the pipeline is read; the pipeline
-and, for ``fit --calibrate``, the parts of its :class:`~._trust.Trust` are stored as the
-estimators' parameters, arrays and weights.
-Earlier versions wrote pickles (a header, the pipeline, the trust): those run any code they
-hold when loaded, so they are read only with ``trust_pickle=True`` (``--trust-pickle``).
+A model of ``microts fit`` is a file of :func:`sklearn_microts.io.save_model`, read by
+:func:`sklearn_microts.io.load_model`: one format, one set of checks, one version rule. Its
+estimators are a dict, the ``"pipeline"`` and, for ``fit --calibrate``, the ``"referral"``
+and ``"conformal"`` wrappers of its :class:`~._trust.Trust`; its metadata says that
+``microts fit`` made it (``"content"``) and records the names of the feature columns the
+pipeline was fitted on, in order, their number and, for a calibrated model, how many cases
+chose its thresholds (``"n_held_out"``). Earlier versions wrote pickles (a header, the
+pipeline, the trust): those run any code they hold when loaded, so they are read only with
+``trust_pickle=True`` (``--trust-pickle``).
 """
 
 import ast
@@ -18,21 +20,20 @@ import joblib
 import torch
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from .._version import __version__
+from .. import io
 from ..classifiers import MicroTSClassifier
-from ..io import ModelFileError
-from ..io._archive import read_model_file, write_model_file
-from ..io._encode import decode, encode
 from ..preprocessing import DedupTransformer
+from ..uncertainty import ConformalClassifier, ReferralClassifier
 from ..utils._device import usable_device
 from ._errors import UsageError
 from ._trust import Trust
 
-# What a model file of `microts fit` holds (its manifest's "content").
+# What the metadata of a model file of `microts fit` says it holds.
 CONTENT = "microts fit"
 # The header of the pickles of earlier versions.
 FORMAT = "sklearn-microts model"
-_TRUST_PARTS = ("referral", "conformal", "n_held_out")
+# The estimators of a calibrated model besides the pipeline, and their classes.
+_TRUST_PARTS = {"referral": ReferralClassifier, "conformal": ConformalClassifier}
 # Parameters whose values are Python objects (code), which no text on a command line gives.
 _OBJECT_PARAMS = ("callbacks", "accelerator")
 # The torch devices a model or the feature extractor can run on.
@@ -42,7 +43,7 @@ _DEVICE_TYPES = ("cpu", "cuda", "mps")
 class FittedModel(tuple):
     """A model file of :func:`save_model`, read: ``(pipeline, n_features, trust)``, and the
     names of the feature columns the pipeline was fitted on, in their order of fit, as
-    ``feature_names`` (``None`` in a file written before they were recorded)."""
+    ``feature_names``."""
 
     def __new__(cls, pipeline, n_features, trust, *, feature_names):
         fitted = super().__new__(cls, (pipeline, n_features, trust))
@@ -118,101 +119,103 @@ def _literal(text):
 
 def save_model(model, path, *, feature_names, trust=None):
     """Write the fitted pipeline, the names of the feature columns it was fitted on and its
-    ``trust`` (if any) to the model file ``path``."""
+    ``trust`` (if any) to the model file ``path``, with :func:`sklearn_microts.io.save_model`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = {
-        "version": __version__,
+    estimators = {"pipeline": model}
+    metadata = {
+        "content": CONTENT,
         "n_features": len(feature_names),
         "feature_names": list(feature_names),
-        "calibrated": trust is not None,
     }
-    parts = None if trust is None else {name: getattr(trust, name) for name in _TRUST_PARTS}
-    document, tensors = encode({"pipeline": model, "trust": parts})
-    write_model_file(path, document, tensors, content=CONTENT, metadata=header)
+    if trust is not None:
+        estimators.update({name: getattr(trust, name) for name in _TRUST_PARTS})
+        metadata["n_held_out"] = trust.n_held_out
+    io.save_model(estimators, path, metadata=metadata)
 
 
 def load_model(path, *, trust_pickle=False):
     """The fitted pipeline, its feature size and its trust (``None`` if not calibrated)
-    from a file of :func:`save_model`: a :class:`FittedModel`, which also names the
-    features (a pickle of an earlier version gives the plain tuple: it names none).
+    from a file of :func:`save_model`, read by :func:`sklearn_microts.io.load_model`: a
+    :class:`FittedModel`, which also names the features (a pickle of an earlier version
+    gives the plain tuple: it names none).
 
     A pickle of an earlier version is refused, unless ``trust_pickle``: it is then loaded,
     with a warning, since a pickle runs any code it holds.
     """
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"{str(path)!r} is not a file.")
-    if path.is_file() and _is_pickle(path):
+    try:
+        estimators, metadata = io.load_model(path, return_metadata=True)
+    except io.PickleFileError:
         if not trust_pickle:
             raise UsageError(
                 f"{path} is a pickle (the model file of an earlier `microts fit`), and a "
                 "pickle runs any code it holds when loaded: it is not loaded. Refit the model "
                 "with `microts fit`, or pass --trust-pickle if you trust where it comes from."
-            )
+            ) from None
         warnings.warn(
             f"Loading {path} as a pickle (--trust-pickle): it can run any code it holds. "
             "Refit the model with `microts fit` to get a model file that holds no code.",
             UserWarning,
             stacklevel=2,
         )
-        return _load_pickle(path)
-    manifest, document, tensors = read_model_file(path)
-    header = manifest["metadata"]
-    if manifest.get("content") != CONTENT or not isinstance(header, dict):
-        raise UsageError(f"{path} is not a model of `microts fit`.")
-    _check_version(path, header)
-    root = decode(document, tensors, saved_version=manifest["package_version"])
-    _check_content(path, root, header)
-    trust = root["trust"]
+        return _load_pickle(Path(path))
+    _check_content(path, estimators, metadata)
+    trust = None
+    if "referral" in estimators:
+        trust = Trust(
+            referral=estimators["referral"],
+            conformal=estimators["conformal"],
+            n_held_out=metadata["n_held_out"],
+        )
     return FittedModel(
-        root["pipeline"],
-        header["n_features"],
-        None if trust is None else Trust(**trust),
-        feature_names=header.get("feature_names"),
+        estimators["pipeline"],
+        metadata["n_features"],
+        trust,
+        feature_names=metadata["feature_names"],
     )
 
 
-def _check_content(path, root, header):
+def _check_content(path, estimators, metadata):
     """What a model of `microts fit` holds, checked before any of it is used: a crafted file
-    can hold any value the format can."""
+    can hold any estimators and metadata the format can."""
+    if metadata.get("content") != CONTENT:
+        raise UsageError(
+            f"{path} is not a model of `microts fit` (its metadata does not say so): fit one "
+            "with `microts fit`."
+        )
 
     def malformed(what):
-        return ModelFileError(f"{path} is not a model of `microts fit`: malformed {what}.")
+        return io.ModelFileError(f"{path} is not a model of `microts fit`: malformed {what}.")
 
-    if not (isinstance(root, dict) and set(root) == {"pipeline", "trust"}):
+    names = set(estimators) if isinstance(estimators, dict) else None
+    if names not in ({"pipeline"}, {"pipeline", *_TRUST_PARTS}):
         raise malformed("content")
-    if not isinstance(root["pipeline"], Pipeline):
+    if not isinstance(estimators["pipeline"], Pipeline):
         raise malformed("pipeline")
-    trust = root["trust"]
-    if trust is not None and not (isinstance(trust, dict) and set(trust) == set(_TRUST_PARTS)):
+    if names != {"pipeline"} and not (
+        all(isinstance(estimators[name], cls) for name, cls in _TRUST_PARTS.items())
+        and _is_count(metadata.get("n_held_out"))
+    ):
         raise malformed("calibration")
-    n_features, names = header.get("n_features"), header.get("feature_names")
-    if type(n_features) is not int or n_features < 1:
+    n_features, feature_names = metadata.get("n_features"), metadata.get("feature_names")
+    if not _is_count(n_features):
         raise malformed("feature count")
-    if names is not None and not (
-        isinstance(names, list)
-        and len(names) == n_features
-        and all(type(name) is str for name in names)
+    if not (
+        isinstance(feature_names, list)
+        and len(feature_names) == n_features
+        and all(type(name) is str for name in feature_names)
     ):
         raise malformed("feature names")
 
 
-def _is_pickle(path):
-    with path.open("rb") as file:
-        return file.read(1) == b"\x80"  # every pickle of protocol 2 or later
-
-
-def _check_version(path, header):
-    if header.get("version") != __version__:
-        raise UsageError(
-            f"{path} was made by sklearn-microts {header.get('version')}; this is "
-            f"{__version__}: refit it with `microts fit`."
-        )
+def _is_count(value):
+    """Whether ``value`` is a whole number of at least 1 (a JSON number, not a bool)."""
+    return type(value) is int and value >= 1
 
 
 def _load_pickle(path):
-    """The pipeline, feature size and trust of a pickle of an earlier `microts fit`."""
+    """The pipeline, feature size and trust of a pickle of an earlier `microts fit`; the
+    estimators it holds warn, as any pickle of them does, if another version pickled them."""
     with path.open("rb") as file:
         try:
             header = pickle.load(file)
@@ -220,6 +223,5 @@ def _load_pickle(path):
             raise UsageError(f"{path} is not a model of `microts fit`: {exc}") from exc
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise UsageError(f"{path} is not a model of `microts fit`.")
-        _check_version(path, header)
         model = joblib.load(file)
         return model, header["n_features"], joblib.load(file) if header["calibrated"] else None

@@ -1,16 +1,18 @@
 """The model file: a zip archive (or a folder) of three members, checked before it is read.
 
 - ``manifest.json``: the format and its version, the package version that wrote the file,
-  what it holds, and the SHA-256 of the two other members;
+  the caller's metadata (JSON), and the SHA-256 of the two other members;
 - ``model.json``: the estimators, as :mod:`._encode` writes them;
 - ``tensors.safetensors``: every array of numbers, in the safetensors format, which holds
   numbers and their shapes only.
 
 Reading checks the format, refuses a newer major version, refuses any other member and
-checks every checksum before a member is parsed; nothing is ever unpickled. What a file can
-make the reader spend is bounded by the file: the weights must be stored uncompressed (so a
-small file cannot inflate into a large one), the JSON members have caps, a folder's members
-must be regular files, and a damaged archive is a :class:`~._errors.ModelFileError`.
+checks every checksum before a member is parsed; nothing is ever unpickled, and a file that
+is a pickle is a :class:`~._errors.PickleFileError` (this module is the one place that tells
+a pickle by its first byte). What a file can make the reader spend is bounded by the file:
+the weights must be stored uncompressed (so a small file cannot inflate into a large one),
+the JSON members have caps, a folder's members must be regular files, and a damaged archive
+is a :class:`~._errors.ModelFileError`.
 """
 
 import hashlib
@@ -26,7 +28,7 @@ from safetensors.torch import save as save_tensors
 
 from ..utils._files import open_regular_file, write_atomically
 from ..utils._persistence import _package_version
-from ._errors import ModelFileError
+from ._errors import ModelFileError, PickleFileError
 
 FORMAT = "sklearn-microts model"
 # (major, minor): a reader refuses a newer major version; a minor one only adds.
@@ -54,9 +56,10 @@ _DAMAGED_ARCHIVE = (
 )
 
 
-def write_model_file(path, document, tensors, *, content, metadata=None):
-    """Write ``document`` (JSON) and ``tensors`` to the zip archive ``path``, through a
-    temporary file, so that an interrupted save leaves no half-written model."""
+def write_model_file(path, document, tensors, *, metadata):
+    """Write ``document`` and ``metadata`` (JSON) and ``tensors`` to the zip archive
+    ``path``, through a temporary file, so that an interrupted save leaves no half-written
+    model."""
     members = {
         DOCUMENT: json.dumps(document, allow_nan=False).encode(),
         TENSORS: save_tensors(tensors),
@@ -65,8 +68,7 @@ def write_model_file(path, document, tensors, *, content, metadata=None):
         "format": FORMAT,
         "format_version": list(FORMAT_VERSION),
         "package_version": _package_version(),
-        "content": content,
-        "metadata": metadata or {},
+        "metadata": metadata,
         "sha256": {name: _sha256(data) for name, data in members.items()},
     }
     members[MANIFEST] = json.dumps(manifest, indent=2, allow_nan=False).encode()
@@ -113,9 +115,11 @@ def _members(path):
         size = os.fstat(file.fileno()).st_size
         if not zipfile.is_zipfile(file):
             file.seek(0)
-            raise ModelFileError(
+            start = file.read(1)
+            error = PickleFileError if _is_pickle(start) else ModelFileError
+            raise error(
                 f"{path} is not a model file of sklearn-microts (not a zip archive)."
-                f"{_pickle_hint(file.read(1))}"
+                f"{_pickle_hint(start)}"
             )
         try:
             with zipfile.ZipFile(file) as archive:
@@ -198,10 +202,14 @@ def _check_manifest(path, manifest):
             f"sklearn-microts {manifest.get('package_version')}; this is sklearn-microts "
             f"{_package_version()}, which reads format {FORMAT_VERSION[0]}.x: upgrade it."
         )
-    if not isinstance(manifest.get("sha256"), dict) or not isinstance(
-        manifest.get("package_version"), str
+    if not (
+        isinstance(manifest.get("sha256"), dict)
+        and isinstance(manifest.get("package_version"), str)
+        and isinstance(manifest.get("metadata"), dict)
     ):
-        raise ModelFileError(f"{path}: the manifest lacks the checksums or the package version.")
+        raise ModelFileError(
+            f"{path}: the manifest lacks the checksums, the package version or the metadata."
+        )
 
 
 def _json(path, name, data):
@@ -211,8 +219,13 @@ def _json(path, name, data):
         raise ModelFileError(f"{path}: {name} is not JSON ({exc}).{_pickle_hint(data)}") from exc
 
 
+def _is_pickle(data):
+    """Whether ``data``, the start of a file or member, is the start of a pickle."""
+    return data[:1] == _PICKLE_START
+
+
 def _pickle_hint(data):
-    if data[:1] != _PICKLE_START:
+    if not _is_pickle(data):
         return ""
     return (
         " It looks like a pickle (what pickle.dump and joblib.dump write), which runs any code "

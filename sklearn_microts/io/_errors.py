@@ -12,6 +12,15 @@ class ModelFileError(ValueError):
     """
 
 
+class PickleFileError(ModelFileError):
+    """A file that :func:`~sklearn_microts.io.load_model` refuses, unread, as a pickle.
+
+    A pickle (what :func:`pickle.dump` and :func:`joblib.dump` write) runs any code it holds
+    the moment it is loaded. Load one with ``joblib.load`` only if you trust where it
+    comes from, and save the estimator again with :func:`~sklearn_microts.io.save_model`.
+    """
+
+
 class SavedVersionWarning(InconsistentVersionWarning):
     """A model file was saved by another version of sklearn-microts than loads it."""
 

@@ -292,24 +292,30 @@ def test_unreadable_image_is_named(tmp_path, capsys):
     assert str(broken) in _error_line(err)
 
 
-def test_model_of_another_version_is_refused(lab, capsys, monkeypatch, tmp_path):
+def test_model_of_another_version_warns_as_load_model_does(lab, capsys, monkeypatch, tmp_path):
+    """One version rule, sklearn_microts.io.load_model's: a model of another version of the
+    package predicts, with the warning that names both versions."""
+    import sklearn_microts
     from sklearn_microts.cli import _model
+    from sklearn_microts.exceptions import InconsistentVersionWarning
 
     fitted = _model.load_model(lab["tmp"] / "m.microts")
-    monkeypatch.setattr(_model, "__version__", "0.0.1")
+    monkeypatch.setattr(sklearn_microts._version, "__version__", "0.0.1")
     _model.save_model(fitted[0], tmp_path / "old.microts", feature_names=fitted.feature_names)
     monkeypatch.undo()
+    table = lab["tmp"] / "f.csv"
+    with pytest.warns(InconsistentVersionWarning, match="saved by sklearn-microts 0.0.1 and is"):
+        status, _, err = _run(
+            capsys, "predict", tmp_path / "old.microts", table, "--out", tmp_path / "old.csv"
+        )
+    assert status == 0, err
     status, _, err = _run(
-        capsys,
-        "predict",
-        tmp_path / "old.microts",
-        lab["tmp"] / "f.csv",
-        "--out",
-        tmp_path / "p.csv",
+        capsys, "predict", lab["tmp"] / "m.microts", table, "--out", tmp_path / "new.csv"
     )
-    assert status == 2
-    assert "made by sklearn-microts 0.0.1" in _error_line(err)
-    assert not (tmp_path / "p.csv").exists()
+    assert status == 0, err
+    pandas.testing.assert_frame_equal(
+        pandas.read_csv(tmp_path / "old.csv"), pandas.read_csv(tmp_path / "new.csv")
+    )
 
 
 def test_fit_needs_labels(lab, capsys, tmp_path):

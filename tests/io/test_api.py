@@ -1,6 +1,8 @@
 """Model files that hold no code: every estimator round-trips and predicts the same; a file
 that would run code, was changed, or holds anything else is refused, unread."""
 
+import ast
+import csv
 import json
 import pickle
 import warnings
@@ -43,7 +45,7 @@ from sklearn_microts.baselines import (
 from sklearn_microts.classifiers import STRATEGIES
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.exceptions import InconsistentVersionWarning
-from sklearn_microts.io import ModelFileError
+from sklearn_microts.io import ModelFileError, PickleFileError
 from sklearn_microts.io._archive import write_model_file
 from sklearn_microts.uncertainty import ConformalClassifier, ReferralClassifier
 
@@ -229,6 +231,42 @@ def test_another_version_warns_naming_both(pipeline, tmp_path, monkeypatch):
         load_model(tmp_path / "old.microts")
 
 
+def test_metadata_comes_back_as_it_was_saved(pipeline, tmp_path):
+    metadata = {"features": ["area", "mean"], "cases": 30, "source": {"lab": "A", "ok": True}}
+    save_model(pipeline[0], tmp_path / "model.microts", metadata=metadata)
+    loaded, saved = load_model(tmp_path / "model.microts", return_metadata=True)
+    assert saved == metadata
+    assert loaded.threshold_ == pipeline[0].threshold_
+    save_model(pipeline[0], tmp_path / "bare.microts")
+    assert load_model(tmp_path / "bare.microts", return_metadata=True)[1] == {}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "match"),
+    [
+        ({"names": ["a", ("b",)]}, r"metadata\['names'\]\[1\] is a builtins\.tuple"),
+        ({"cases": np.int64(3)}, r"metadata\['cases'\] is a numpy\.int64"),
+        ({"score": float("nan")}, r"metadata\['score'\] is nan"),
+        ({"split": {1: "train"}}, r"metadata\['split'\] has the key 1"),
+    ],
+)
+def test_metadata_must_be_json_that_loads_back_the_same(pipeline, tmp_path, metadata, match):
+    with pytest.raises(TypeError, match=match):
+        save_model(pipeline[0], tmp_path / "model.microts", metadata=metadata)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_dict_of_estimators_keeps_the_parts_they_share(pipeline, tmp_path):
+    referral = ReferralClassifier(FrozenEstimator(pipeline), coverage=0.7).fit(X, y)
+    save_model({"pipeline": pipeline, "referral": referral}, tmp_path / "model.microts")
+    loaded = load_model(tmp_path / "model.microts")
+    assert set(loaded) == {"pipeline", "referral"}
+    assert loaded["referral"].estimator.estimator is loaded["pipeline"]  # one pipeline
+    np.testing.assert_array_equal(loaded["referral"].predict(X), referral.predict(X))
+    with pytest.raises(TypeError, match=r"estimator\['threshold'\] \(of type float\)"):
+        save_model({"pipeline": pipeline, "threshold": 0.5}, tmp_path / "other.microts")
+
+
 # -- what is refused ----------------------------------------------------------------------
 
 
@@ -271,7 +309,6 @@ def _archive(path, members, **manifest):
         "format": "sklearn-microts model",
         "format_version": [1, 0],
         "package_version": sklearn_microts.__version__,
-        "content": "estimator",
         "metadata": {},
         "sha256": {name: _sha256(data) for name, data in members.items()},
         **manifest,
@@ -292,6 +329,8 @@ def test_a_pickle_is_refused_unread(payload, tmp_path):
     data, marker = payload
     (tmp_path / "model.joblib").write_bytes(data)
     _refused_unread(tmp_path / "model.joblib", marker, "looks like a pickle")
+    with pytest.raises(PickleFileError):  # a ModelFileError that says "pickle" by its type
+        load_model(tmp_path / "model.joblib")
 
 
 @pytest.mark.parametrize("member", ["model.json", "tensors.safetensors", "weights.pkl"])
@@ -301,7 +340,11 @@ def test_a_pickle_inside_a_model_file_is_refused_unread(pipeline, payload, tmp_p
     members = _members(tmp_path / "good.microts")
     del members["manifest.json"]
     members[member] = data
-    _refused_unread(_archive(tmp_path / "bad.microts", members), marker, "pickle|weights.pkl")
+    bad = _archive(tmp_path / "bad.microts", members)
+    _refused_unread(bad, marker, "pickle|weights.pkl")
+    with pytest.raises(ModelFileError) as refused:
+        load_model(bad)
+    assert not isinstance(refused.value, PickleFileError)  # a zip: no joblib.load reads it
 
 
 def test_a_changed_weight_fails_its_checksum(pipeline, tmp_path):
@@ -329,15 +372,32 @@ def test_an_unknown_class_is_refused(payload, tmp_path):
             "parts": {},
         }
     }
-    write_model_file(tmp_path / "model.microts", document, {}, content="estimator")
+    write_model_file(tmp_path / "model.microts", document, {}, metadata={})
     match = "'pathlib.Path.write_text', which a model file may not hold"
     _refused_unread(tmp_path / "model.microts", marker, match)
 
 
 def test_an_unknown_kind_of_value_is_refused(tmp_path):
     document = {"root": {"kind": "pickle", "data": "gASV"}}
-    write_model_file(tmp_path / "model.microts", document, {}, content="estimator")
+    write_model_file(tmp_path / "model.microts", document, {}, metadata={})
     with pytest.raises(ModelFileError, match="model is of an unknown kind: 'pickle'"):
+        load_model(tmp_path / "model.microts")
+
+
+@pytest.mark.parametrize("metadata", [None, [], "cases"])
+def test_metadata_that_is_not_an_object_is_refused(pipeline, tmp_path, metadata):
+    save_model(pipeline[0], tmp_path / "model.microts")
+    members = _members(tmp_path / "model.microts")
+    del members["manifest.json"]
+    crafted = _archive(tmp_path / "crafted.microts", members, metadata=metadata)
+    with pytest.raises(ModelFileError, match="lacks the checksums, the package version or the"):
+        load_model(crafted, return_metadata=True)
+
+
+def test_a_dict_of_anything_but_estimators_is_refused(tmp_path):
+    document = {"root": {"kind": "dict", "items": [["a", 5]]}}
+    write_model_file(tmp_path / "model.microts", document, {}, metadata={})
+    with pytest.raises(ModelFileError, match=r"the model\['a'\] \(of type int\) is not an"):
         load_model(tmp_path / "model.microts")
 
 
@@ -364,7 +424,11 @@ def test_weights_that_do_not_fit_the_network_are_refused(tmp_path):
         load_model(_archive(tmp_path / "bad.microts", members))
 
 
-# -- the command line -----------------------------------------------------------------------
+# -- the command line: its model files are files of save_model, read by load_model ----------
+
+FEATURES = [f"f{j}" for j in range(X[0].shape[1])]
+# What `microts fit` records with an uncalibrated pipeline.
+CLI_METADATA = {"content": "microts fit", "n_features": len(FEATURES), "feature_names": FEATURES}
 
 
 @pytest.fixture(scope="module")
@@ -385,7 +449,12 @@ def _main(*args):
     return main([str(arg) for arg in args])
 
 
-def test_cli_writes_and_reads_model_files(pipeline, table, tmp_path, capsys):
+def _predictions(path):
+    with path.open(newline="") as file:
+        return [row["prediction"] for row in csv.DictReader(file)]
+
+
+def test_a_model_of_microts_fit_loads_through_the_api_with_its_metadata(table, tmp_path, capsys):
     from sklearn_microts.cli._model import load_model as load_cli_model
 
     params = [f"--param={k}={v}" for k, v in {**TINY_MICROTS, "max_epochs": 1}.items()]
@@ -393,13 +462,88 @@ def test_cli_writes_and_reads_model_files(pipeline, table, tmp_path, capsys):
     model, n_features, trust = load_cli_model(tmp_path / "model.microts")
     assert (n_features, trust) == (X[0].shape[1], None)
     assert model[-1].max_epochs == 1
-    assert zipfile.is_zipfile(tmp_path / "model.microts")
+    estimators, metadata = load_model(tmp_path / "model.microts", return_metadata=True)
+    assert metadata == CLI_METADATA
+    assert list(estimators) == ["pipeline"]
+    np.testing.assert_array_equal(estimators["pipeline"].predict_proba(X), model.predict_proba(X))
     out = tmp_path / "predictions.csv"
     assert _main("predict", tmp_path / "model.microts", table, "--out", out) == 0
-    assert out.exists()
-    with pytest.raises(ModelFileError, match="holds a 'microts fit' model"):
-        load_model(tmp_path / "model.microts")
+    assert _predictions(out) == list(model.predict(X))
     capsys.readouterr()
+
+
+def test_a_file_of_save_model_with_the_header_of_fit_is_a_model_of_microts_fit(
+    pipeline, table, tmp_path, capsys
+):
+    save_model({"pipeline": pipeline}, tmp_path / "api.microts", metadata=CLI_METADATA)
+    out = tmp_path / "predictions.csv"
+    assert _main("predict", tmp_path / "api.microts", table, "--out", out) == 0
+    assert _predictions(out) == [str(label) for label in pipeline.predict(X)]
+    save_model(pipeline, tmp_path / "bare.microts")
+    assert _main("predict", tmp_path / "bare.microts", table, "--out", tmp_path / "p.csv") == 2
+    assert "is not a model of `microts fit` (its metadata" in capsys.readouterr().err
+
+
+def test_the_api_and_the_cli_follow_one_version_rule(
+    pipeline, table, tmp_path, monkeypatch, capsys
+):
+    """Another version of the package: loaded by both, with the same warning. A newer major
+    format: refused by both, with the same message."""
+    from sklearn_microts.cli._model import save_model as save_cli_model
+
+    monkeypatch.setattr(sklearn_microts._version, "__version__", "0.0.1")
+    save_cli_model(pipeline, tmp_path / "old.microts", feature_names=FEATURES)
+    monkeypatch.undo()
+    with pytest.warns(InconsistentVersionWarning, match="saved by sklearn-microts 0.0.1"):
+        load_model(tmp_path / "old.microts")
+    with pytest.warns(InconsistentVersionWarning, match="saved by sklearn-microts 0.0.1"):
+        assert _main("predict", tmp_path / "old.microts", table, "--out", tmp_path / "p.csv") == 0
+
+    members = _members(tmp_path / "old.microts")
+    manifest = json.loads(members.pop("manifest.json"))
+    newer = _archive(
+        tmp_path / "newer.microts", members, format_version=[2, 0], metadata=manifest["metadata"]
+    )
+    with pytest.raises(ModelFileError, match=r"format 2\.0.*reads format 1\.x") as refused:
+        load_model(newer)
+    capsys.readouterr()
+    assert _main("predict", newer, table, "--out", tmp_path / "q.csv") == 2
+    assert " ".join(str(refused.value).split()) in capsys.readouterr().err
+    assert not (tmp_path / "q.csv").exists()
+
+
+def test_only_the_io_module_tells_a_pickle(payload, table, tmp_path, monkeypatch, capsys):
+    """The command line knows a pickle by load_model's PickleFileError: with io's test of the
+    first byte turned off, it takes the file for what io then says, not a zip archive."""
+    data, marker = payload
+    (tmp_path / "evil.joblib").write_bytes(data)
+    try:
+        assert _main("predict", tmp_path / "evil.joblib", table, "--out", tmp_path / "p") == 2
+        assert "is a pickle (the model file of an earlier" in capsys.readouterr().err
+        monkeypatch.setattr(sklearn_microts.io._archive, "_is_pickle", lambda data: False)
+        assert _main("predict", tmp_path / "evil.joblib", table, "--out", tmp_path / "p") == 2
+        err = capsys.readouterr().err
+        assert "not a zip archive" in err
+        assert "pickle" not in err
+    finally:
+        assert not marker.exists(), "loading evil.joblib ran the code it holds"
+
+
+def test_the_command_line_imports_nothing_private_of_io():
+    """The command line reads and writes model files through the public API alone."""
+    from sklearn_microts import cli
+
+    for module in sorted(Path(cli.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                parts = (node.module or "").split(".")
+                below = parts[parts.index("io") + 1 :] if "io" in parts else None
+                names = [alias.name for alias in node.names] if below == [] else []
+                private = [part for part in (below or []) + names if part.startswith("_")]
+                assert not private, f"{module.name}:{node.lineno} imports io's {private}"
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "io":
+                where = f"{module.name}:{node.lineno}"
+                assert not node.attr.startswith("_"), f"{where} uses io.{node.attr}"
 
 
 def _legacy_model(path, model, n_features):

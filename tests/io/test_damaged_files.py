@@ -165,7 +165,7 @@ def test_deep_nesting_is_refused(saved, tmp_path):
 
 def test_a_file_that_holds_no_estimator_is_refused(saved, tmp_path):
     path = _rewritten(saved[0], tmp_path / "five.microts", document={"root": 5})
-    with pytest.raises(ModelFileError, match="holds a int, not an estimator"):
+    with pytest.raises(ModelFileError, match=r"the model \(of type int\) is not an estimator"):
         load_model(path)
 
 
@@ -383,27 +383,47 @@ def test_the_package_version_in_a_crafted_manifest_is_only_a_warning(saved, tmp_
     np.testing.assert_array_equal(model.predict_proba(X), saved[1].predict_proba(X))
 
 
+def _with_item(root, name, value):
+    """The record of the dict ``root`` with the item ``name`` set to ``value``."""
+    items = [item for item in root["items"] if item[0] != name]
+    return {**root, "items": [*items, [name, value]]}
+
+
 @pytest.mark.parametrize(
-    ("root", "metadata", "match"),
+    ("change", "metadata", "match"),
     [
-        (5, {}, "malformed content"),
-        ({"kind": "dict", "items": [["pipeline", 5], ["trust", None]]}, {}, "malformed pipeline"),
+        (lambda root: 5, {}, r"the model \(of type int\) is not an estimator"),
+        (lambda root: _with_item(root, "pipeline", 5), {}, r"the model\['pipeline'\]"),
+        # The pipeline again, by reference, under another name: estimators, not fit's.
+        (lambda root: _with_item(root, "x", {"kind": "ref", "id": 0}), {}, "malformed content"),
+        # The parts of a calibrated model, each the pipeline again: not its wrappers.
+        (
+            lambda root: _with_item(
+                _with_item(root, "referral", {"kind": "ref", "id": 0}),
+                "conformal",
+                {"kind": "ref", "id": 0},
+            ),
+            {"n_held_out": 10},
+            "malformed calibration",
+        ),
         (None, {"n_features": "4"}, "malformed feature count"),
         (None, {"feature_names": ["f0"]}, "malformed feature names"),
     ],
 )
 def test_a_command_line_model_holding_anything_else_is_refused(
-    saved, tmp_path, root, metadata, match
+    saved, tmp_path, change, metadata, match
 ):
+    """What load_model refuses, the command line refuses too; then it checks its own."""
     from sklearn_microts.cli._model import load_model as load_cli_model
     from sklearn_microts.cli._model import save_model as save_cli_model
 
     save_cli_model(saved[1], tmp_path / "cli.microts", feature_names=[f"f{i}" for i in range(4)])
-    document = None if root is None else {"root": root}
+    document = json.loads(_members(tmp_path / "cli.microts")[DOCUMENT])
+    assert document["root"]["items"][0][1]["id"] == 0  # the pipeline, referred to above
     path = _rewritten(
         tmp_path / "cli.microts",
         tmp_path / "crafted.microts",
-        document=document,
+        document=None if change is None else {"root": change(document["root"])},
         metadata=metadata,
     )
     with pytest.raises(ModelFileError, match=match):
