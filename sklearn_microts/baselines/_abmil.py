@@ -67,19 +67,21 @@ class ABMILClassifier(BaseCrossEntropyClassifier):
         self.embed_dim = embed_dim
         self.attention_dim = attention_dim
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.standardize = standardize
-        self.class_weight = class_weight
-        self.frame_dropout = frame_dropout
-        self.group_by_length = group_by_length
-        self.device = device
-        self.accelerator = accelerator
-        self.n_threads = n_threads
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
+        super().__init__(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            standardize=standardize,
+            class_weight=class_weight,
+            frame_dropout=frame_dropout,
+            group_by_length=group_by_length,
+            device=device,
+            accelerator=accelerator,
+            n_threads=n_threads,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )

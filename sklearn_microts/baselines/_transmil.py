@@ -94,22 +94,24 @@ class TransMILClassifier(BaseCrossEntropyClassifier):
         self.pinv_iterations = pinv_iterations
         self.dropout = dropout
         self.attention = attention
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.standardize = standardize
-        self.class_weight = class_weight
-        self.frame_dropout = frame_dropout
-        self.group_by_length = group_by_length
-        self.device = device
-        self.accelerator = accelerator
-        self.n_threads = n_threads
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
+        super().__init__(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            standardize=standardize,
+            class_weight=class_weight,
+            frame_dropout=frame_dropout,
+            group_by_length=group_by_length,
+            device=device,
+            accelerator=accelerator,
+            n_threads=n_threads,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
 
     def _check_params_beyond_constraints(self):
         if self.attention == "exact":  # Nystrom attention has its own head width, dim_head

@@ -6,6 +6,7 @@ logging, the device, seeding) and batched inference. A concrete classifier says 
 module and loss to build and how to turn network outputs into class probabilities.
 """
 
+import functools
 import inspect
 import math
 import threading
@@ -42,6 +43,7 @@ from ..utils._validation import (
     NumberInterval,
     ResolvedAtFitMixin,
     check_case_labels,
+    validate_params_in_use,
     validate_sequence_data,
 )
 from ._non_finite import StopOnNonFiniteLoss, check_finite_proba
@@ -57,28 +59,55 @@ AUTO_VALIDATION_FRACTION, MIN_VALIDATION_CASES = 0.15, 30
 # the first step, and hand the quotient to a float32 kernel: a larger rate overflows there.
 LARGEST_LEARNING_RATE = FLOAT32_MAX * (1 - 0.9)
 
-# The training parameters and fitted attributes every neural classifier documents, as
-# docstring pieces (:class:`~sklearn_microts.utils._docstring.Substitution`): each class
-# gives ``lr``, ``optimizer``, ``weight_decay`` and what ``history_`` holds.
-TRAINING_DOCS = {
-    "max_threads": str(MAX_THREADS),
-    "training_parameters": """\
-max_epochs : int, default=100
-    Training epochs.
-batch_size : int, default=16
-    Cases per batch.
-lr : float, default={lr}
-    Learning rate of {optimizer}.
-weight_decay : float, default={weight_decay}
-    Weight decay of the optimizer.
-validation_fraction : float or "auto", default="auto"
+# The training parameters every neural classifier shares, in the order of their
+# signatures: what ``fit`` checks each against, and its numpydoc entry after ``name :``
+# (placeholders included, filled per class). ``BaseSequenceClassifier.__init__`` stores
+# them, ``_parameter_constraints`` and ``TRAINING_DOCS`` are made from this table; each
+# class keeps them in its own signature, where scikit-learn reads its parameters.
+TRAINING_PARAMETERS = {
+    "max_epochs": (
+        [POSITIVE_INT],
+        """\
+int, default=100
+    Training epochs.""",
+    ),
+    "batch_size": (
+        [POSITIVE_INT],
+        """\
+int, default=16
+    Cases per batch.""",
+    ),
+    "lr": (
+        [NumberInterval(Real, 0, LARGEST_LEARNING_RATE, closed="right")],
+        """\
+float, default={lr}
+    Learning rate of {optimizer}.""",
+    ),
+    "weight_decay": (
+        [NON_NEGATIVE_FLOAT32],
+        """\
+float, default={weight_decay}
+    Weight decay of the optimizer.""",
+    ),
+    "validation_fraction": (
+        [SHARE, StrOptions({"auto"})],
+        """\
+float or "auto", default="auto"
     Share of the training cases held out (stratified) to monitor ``valid_loss``.
     ``"auto"`` holds out 15% when that makes at least 30 cases, and nothing otherwise:
-    early stopping on a handful of cases follows noise, not the model.
-patience : int or None, default=10
+    early stopping on a handful of cases follows noise, not the model.""",
+    ),
+    "patience": (
+        [POSITIVE_INT, None],
+        """\
+int or None, default=10
     Early stopping on ``valid_loss`` (best weights restored); ``None`` trains all epochs.
-    Needs a validation split.
-standardize : bool or transformer, default=True
+    Needs a validation split.""",
+    ),
+    "standardize": (
+        ["boolean", HasMethods(["fit", "transform"])],
+        """\
+bool or transformer, default=True
     Centre and scale every feature with the mean and standard deviation of the training
     frames, inside the estimator (``scaler_``), so that features of any scale train alike;
     under a Fourier frame embedding (:class:`~sklearn_microts.MicroTSClassifier`), map
@@ -86,47 +115,94 @@ standardize : bool or transformer, default=True
     A scikit-learn transformer instead (for features whose scale spans orders of
     magnitude, ``QuantileTransformer(output_distribution="normal")``) is cloned and
     fitted on the training frames, each frame a sample; it must keep the number of
-    features. ``False``: the features as given.
-class_weight : dict, "balanced" or None, default="balanced"
+    features. ``False``: the features as given.""",
+    ),
+    "class_weight": (
+        [dict, StrOptions({"balanced"}), None],
+        """\
+dict, "balanced" or None, default="balanced"
     Weights of the classes in the loss; ``"balanced"`` weighs each class by the inverse
     of its share of the training cases, so that a minority class (benign patients, say)
     is not traded for accuracy on the majority; ``None`` weighs every case alike. A dict
     maps labels to weights, finite and non-negative, at least one class of ``y`` weighing
     more than 0 (a class of weight 0 is left out of the loss, as in scikit-learn); a class
-    it does not name weighs 1.
-frame_dropout : float, default=0.0
+    it does not name weighs 1.""",
+    ),
+    "frame_dropout": (
+        [SHARE],
+        """\
+float, default=0.0
     Training augmentation: each frame of a training case is left out with this
     probability at every epoch (at least one frame is kept), so the network cannot rely
-    on any single frame. Frames keep their order.
-group_by_length : bool, default=False
+    on any single frame. Frames keep their order.""",
+    ),
+    "group_by_length": (
+        ["boolean"],
+        """\
+bool, default=False
     Train on batches of cases of similar length (pools of 50 batches sorted by length,
     the batches shuffled): less padding, so less time and memory per epoch when lengths
     vary widely. Off by default: below one pool of cases (50 batches) the batches would
-    hold the same cases at every epoch, which costs accuracy on small datasets.
-device : str, default="auto"
-    ``"auto"`` uses CUDA when available; the device used is ``device_``.
-accelerator : accelerate.Accelerator or None, default=None
+    hold the same cases at every epoch, which costs accuracy on small datasets.""",
+    ),
+    "device": (
+        [str, torch.device],
+        """\
+str, default="auto"
+    ``"auto"`` uses CUDA when available; the device used is ``device_``.""",
+    ),
+    "accelerator": (
+        [HasMethods(["prepare", "backward"]), None],
+        """\
+accelerate.Accelerator or None, default=None
     Train through Hugging Face accelerate (several GPUs or machines, mixed precision;
     the ``accelerate`` extra), on the accelerator's device instead of ``device``.
     Launched with ``accelerate launch``, every process trains on its share of each
-    epoch's batches and ends with the same model. See :ref:`scaling_out`.
-n_threads : int or None, default=None
+    epoch's batches and ends with the same model. See :ref:`scaling_out`.""",
+    ),
+    "n_threads": (
+        [N_THREADS, None],
+        """\
+int or None, default=None
     Threads torch computes with in ``fit`` and ``predict`` (restored afterwards), at most
     {max_threads}; checked at every call, so a model loaded with more is an error.
     ``None`` keeps torch's count, which follows the share of the cores of a joblib or
     dask worker process (and :func:`threadpoolctl.threadpool_limits`); in a worker
     thread (joblib's ``"threading"`` backend, a dask worker's threads) it is divided
     among the threads. On a machine busy with other work, ``1`` is often much faster.
-    See :ref:`scaling_out`.
-callbacks : list of (str, skorch.callbacks.Callback) or None, default=None
+    See :ref:`scaling_out`.""",
+    ),
+    "callbacks": (
+        [list, None],
+        """\
+list of (str, skorch.callbacks.Callback) or None, default=None
     Callbacks added to the skorch net, e.g. skorch's ``Checkpoint`` and
     ``LoadInitState`` to save training as it goes and resume it after an interruption
     (see :ref:`scaling_out`). Each fit uses clones; the fitted ones are in
-    ``net_.callbacks_``.
-random_state : int, RandomState instance or None, default=None
-    Seed of the initialisation, shuffling and validation split.
-verbose : int, default=0
+    ``net_.callbacks_``.""",
+    ),
+    "random_state": (
+        ["random_state"],
+        """\
+int, RandomState instance or None, default=None
+    Seed of the initialisation, shuffling and validation split.""",
+    ),
+    "verbose": (
+        ["verbose"],
+        """\
+int, default=0
     Print a line of losses per epoch.""",
+    ),
+}
+
+# The training parameters and fitted attributes every neural classifier documents, as
+# docstring pieces (:class:`~sklearn_microts.utils._docstring.Substitution`): each class
+# gives ``lr``, ``optimizer``, ``weight_decay`` and what ``history_`` holds.
+TRAINING_DOCS = {
+    "max_threads": str(MAX_THREADS),
+    "training_parameters": "\n".join(
+        f"{name} : {entry}" for name, (_, entry) in TRAINING_PARAMETERS.items()
+    ),
     "training_attributes": """\
 classes_ : ndarray of shape (n_classes,)
     Class labels.
@@ -143,6 +219,31 @@ scaler_ : transformer or None
 n_features_in_ : int
     Features per frame.""",
 }
+
+
+def checked_prediction(*, reads_inference_params=False):
+    """Decorate a public inference method ``method(self, X)`` of a sequence classifier with
+    the checks of a prediction, made here alone, once per call and before any work.
+
+    ``n_threads`` first (:func:`~sklearn_microts.utils._threads.with_torch_threads`, under
+    whose thread count the method then runs), then that the classifier is fitted, then, with
+    ``reads_inference_params``, the parameters only inference reads
+    (:meth:`BaseSequenceClassifier._check_inference_params`): ``set_params`` or a model file
+    may have changed them since ``fit`` validated them.
+    """
+
+    def decorate(method):
+        @with_torch_threads
+        @functools.wraps(method)
+        def checked(self, X):
+            check_is_fitted(self)
+            if reads_inference_params:
+                self._check_inference_params()
+            return method(self, X)
+
+        return checked
+
+    return decorate
 
 
 class SequenceNet(WarnOnInterrupt, NeuralNet):
@@ -188,27 +289,56 @@ class BaseSequenceClassifier(
     _criterion_class: type[torch.nn.Module]
     _loss_terms = ()
     _optimizer = torch.optim.Adam
+    # The parameters only the class probabilities read (a subclass's inference strategy,
+    # say), checked at each prediction of them: see ``_check_inference_params``.
+    _inference_params = ()
 
     # Checked by scikit-learn at fit; subclasses merge in their own, as
     # ``{**BaseSequenceClassifier._parameter_constraints, ...}``.
     _parameter_constraints: ClassVar[dict] = {
-        "max_epochs": [POSITIVE_INT],
-        "batch_size": [POSITIVE_INT],
-        "lr": [NumberInterval(Real, 0, LARGEST_LEARNING_RATE, closed="right")],
-        "weight_decay": [NON_NEGATIVE_FLOAT32],
-        "validation_fraction": [SHARE, StrOptions({"auto"})],
-        "patience": [POSITIVE_INT, None],
-        "standardize": ["boolean", HasMethods(["fit", "transform"])],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "frame_dropout": [SHARE],
-        "group_by_length": ["boolean"],
-        "device": [str, torch.device],
-        "accelerator": [HasMethods(["prepare", "backward"]), None],
-        "n_threads": [N_THREADS, None],
-        "callbacks": [list, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        name: constraints for name, (constraints, _) in TRAINING_PARAMETERS.items()
     }
+
+    # Only stores the parameters, as scikit-learn requires. Each subclass takes them, with
+    # its defaults, keyword-only in its own signature (where get_params finds them) and
+    # passes them on once it has stored its own, so that the attributes (and pickles) keep
+    # the order of the signature; without defaults here, one it forgets is an error.
+    def __init__(
+        self,
+        *,
+        max_epochs,
+        batch_size,
+        lr,
+        weight_decay,
+        validation_fraction,
+        patience,
+        standardize,
+        class_weight,
+        frame_dropout,
+        group_by_length,
+        device,
+        accelerator,
+        n_threads,
+        callbacks,
+        random_state,
+        verbose,
+    ):
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.standardize = standardize
+        self.class_weight = class_weight
+        self.frame_dropout = frame_dropout
+        self.group_by_length = group_by_length
+        self.device = device
+        self.accelerator = accelerator
+        self.n_threads = n_threads
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
 
     @unfitted_on_error
     @with_torch_threads
@@ -265,7 +395,7 @@ class BaseSequenceClassifier(
             state = {**state, "device_": usable_device(state["device_"])}
         super().__setstate__(state)
 
-    @with_torch_threads
+    @checked_prediction(reads_inference_params=True)
     @Substitution(**SEQUENCE_DOCS)
     def predict_proba(self, X):
         """Class probabilities of each case.
@@ -279,7 +409,6 @@ class BaseSequenceClassifier(
         proba : ndarray of shape (n_cases, n_classes)
             Columns follow ``classes_``; the argmax of each row is :meth:`predict`.
         """
-        check_is_fitted(self)
         outputs, lengths = self._forward(X)
         return check_finite_proba(self._proba_from_outputs(outputs, lengths))
 
@@ -296,8 +425,8 @@ class BaseSequenceClassifier(
         y_pred : ndarray of shape (n_cases,)
             Predicted labels, of the type of the training labels.
         """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it makes the checks of the call
+        return self.classes_[np.argmax(proba, axis=1)]
 
     # -- for subclasses ---------------------------------------------------------------------
 
@@ -354,6 +483,12 @@ class BaseSequenceClassifier(
     def _check_params_beyond_constraints(self):
         """Checks ``_parameter_constraints`` cannot express, such as relations between
         parameters; run at fit after them."""
+
+    def _check_inference_params(self):
+        """Check ``_inference_params`` against ``_parameter_constraints``; a subclass adds
+        the checks those cannot express. Run by :func:`checked_prediction` at each
+        prediction of class probabilities, the classifier fitted."""
+        validate_params_in_use(self, self._inference_params)
 
     def _check_fitted_state(self):
         """Refuse, with a ``ValueError`` naming the attribute, fitted attributes that
@@ -504,10 +639,9 @@ class BaseSequenceClassifier(
                 )
         return callbacks
 
-    @with_torch_threads
     def _forward(self, X):
-        """Network outputs of every batch of cases ``X`` (padded per batch), and lengths."""
-        check_is_fitted(self)
+        """Network outputs of every batch of cases ``X`` (padded per batch), and lengths;
+        for a public method that :func:`checked_prediction` decorates."""
         frames, lengths = validate_sequence_data(self, X, reset=False)
         return self._forward_frames(self._standardized(frames), lengths)
 

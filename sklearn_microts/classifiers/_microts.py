@@ -21,10 +21,9 @@ from ..utils._validation import (
     POSITIVE_INT,
     SHARE,
     NumberInterval,
-    validate_params_in_use,
 )
 from ..utils._wavelet import as_wavelet, check_split_representable, stable_part
-from ._base import TRAINING_DOCS, BaseSequenceClassifier
+from ._base import TRAINING_DOCS, BaseSequenceClassifier, checked_prediction
 from ._vote import (
     EQUAL_WEIGHTS,
     TIE_BREAKER,
@@ -335,22 +334,24 @@ class MicroTSClassifier(BaseSequenceClassifier):
         self.n_neighbors = n_neighbors
         self.knn_reference_size = knn_reference_size
         self.vote_weights = vote_weights
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.standardize = standardize
-        self.class_weight = class_weight
-        self.frame_dropout = frame_dropout
-        self.group_by_length = group_by_length
-        self.device = device
-        self.accelerator = accelerator
-        self.n_threads = n_threads
-        self.callbacks = callbacks
-        self.random_state = random_state
-        self.verbose = verbose
+        super().__init__(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            standardize=standardize,
+            class_weight=class_weight,
+            frame_dropout=frame_dropout,
+            group_by_length=group_by_length,
+            device=device,
+            accelerator=accelerator,
+            n_threads=n_threads,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
 
     # -- the parts the base class asks for ----------------------------------------------------
 
@@ -442,6 +443,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         """Resolve ``vote_weights``: "auto" learns a log-linear pool on the validation cases,
         each compared by "knn" with the training cases it was not held out from, and pools
         linearly with fixed weights where there are none."""
+        self._check_vote_weights(self.vote_weights)
         self.vote_pooling_ = "majority"
         self.vote_weights_ = self._majority_weights(self.vote_weights)
         if self.vote_weights != "auto":
@@ -464,9 +466,16 @@ class MicroTSClassifier(BaseSequenceClassifier):
 
     def _majority_weights(self, vote_weights):
         """The voters' weights in a majority vote: equal for "auto" and "equal", or the
-        dict's, checked."""
+        dict's (checked by :meth:`_check_vote_weights`) as floats."""
         if vote_weights in ("auto", "equal"):
             return dict(EQUAL_WEIGHTS)
+        return {name: float(vote_weights[name]) for name in VOTERS}
+
+    def _check_vote_weights(self, vote_weights):
+        """Refuse a ``vote_weights`` dict that lacks a voter or has no weight to vote with;
+        "auto" and "equal" pass."""
+        if not isinstance(vote_weights, dict):
+            return
         if set(vote_weights) != set(VOTERS):
             raise ValueError(
                 f"vote_weights needs a weight for each of {list(VOTERS)}; got the keys "
@@ -479,7 +488,6 @@ class MicroTSClassifier(BaseSequenceClassifier):
                 f"vote_weights must be finite and non-negative, one of them positive; got "
                 f"{weights}."
             )
-        return {name: float(value) for name, value in weights.items()}
 
     def _check_fitted_state(self):
         super()._check_fitted_state()
@@ -519,6 +527,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
     # -- inference --------------------------------------------------------------------------
 
     @available_if(_has_branch("attention"))
+    @checked_prediction()
     @Substitution(**SEQUENCE_DOCS)
     def predict_frame_proba(self, X):
         """Per-frame class probabilities ``y_attn`` of each case.
@@ -536,6 +545,7 @@ class MicroTSClassifier(BaseSequenceClassifier):
         return frame_proba
 
     @available_if(_has_branch("pooling"))
+    @checked_prediction()
     @Substitution(**SEQUENCE_DOCS)
     def pooling_weights(self, X):
         """Attention pooling weights of each case's frames (each case's sum to 1).
@@ -575,8 +585,12 @@ class MicroTSClassifier(BaseSequenceClassifier):
         Read at prediction time, so that ``set_params(strategy=...)`` on a fitted classifier
         changes the inference without retraining.
         """
-        validate_params_in_use(self, self._inference_params)
         return self.strategy if len(self.strategies_) > 1 else self.strategies_[0]
+
+    def _check_inference_params(self):
+        super()._check_inference_params()
+        if self._inference_strategy() == "vote":
+            self._check_vote_weights(self.vote_weights)
 
     def _proba_from_outputs(self, outputs, lengths):
         frame_proba, case_logits, _ = self._unpad(outputs, lengths)

@@ -15,8 +15,10 @@ from sklearn_microts import (
     SequencePooler,
     WaveletTransformer,
 )
+from sklearn_microts.classifiers import _base
 from sklearn_microts.datasets import make_microscopy_sequences
 from sklearn_microts.io import load_model, save_model
+from sklearn_microts.utils import _validation
 
 TINY = {
     "d_model": 8,
@@ -85,6 +87,40 @@ def test_inference_parameters_are_checked_at_every_prediction(fitted, data, para
     changed = copy.copy(fitted).set_params(**{"strategy": "knn", **params})
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of MicroTSClassifier"):
         changed.predict_proba(data[0])
+
+
+@pytest.mark.parametrize(
+    ("method", "reads_inference_params"),
+    [
+        ("predict", True),
+        ("predict_proba", True),
+        ("predict_frame_proba", False),
+        ("pooling_weights", False),
+    ],
+)
+def test_the_checks_of_a_prediction_run_once_per_call(
+    fitted, data, monkeypatch, method, reads_inference_params
+):
+    # predict calls predict_proba, which reads the network through _forward: each of them
+    # used to check n_threads and the fit again.
+    checked, fitted_checks = [], []
+    validate = _validation.validate_parameter_constraints
+    monkeypatch.setattr(
+        _validation,
+        "validate_parameter_constraints",
+        lambda constraints, *args, **kwargs: (
+            checked.extend(constraints),
+            validate(constraints, *args, **kwargs),
+        ),
+    )
+    check_is_fitted = _base.check_is_fitted
+    monkeypatch.setattr(
+        _base, "check_is_fitted", lambda *args: (fitted_checks.append(1), check_is_fitted(*args))
+    )
+    getattr(fitted, method)(data[0])
+    inference = fitted._inference_params if reads_inference_params else ()
+    assert sorted(checked) == sorted(["n_threads", *inference])
+    assert len(fitted_checks) == 1
 
 
 def test_inference_parameters_still_switch_without_refitting(fitted, data):
