@@ -38,6 +38,7 @@ def _accuracies(clf, X, y):
     }
 
 
+@pytest.mark.slow  # over 10 s; run by `pytest -m slow` (CI runs both)
 def test_long_univariate_series_are_learned_by_every_strategy(long_series):
     # Measured (majority 0.275): the defaults ap 1.0, dtw 0.96, knn 1.0, vote 1.0. With the
     # paper's linear embedding of the one feature (frame_embedding="linear") ap 0.50,
@@ -51,6 +52,7 @@ def test_long_univariate_series_are_learned_by_every_strategy(long_series):
         assert accuracy >= majority + 0.5, (strategy, accuracies)
 
 
+@pytest.mark.slow  # over 10 s; run by `pytest -m slow` (CI runs both)
 def test_vote_is_not_below_its_best_voice_where_the_voices_disagree(long_series):
     # With the linear embedding, the knn voice is right (1.0) where ap and dtw often err
     # together (0.50 and 0.43): the paper's majority follows the pair (0.51); the vote of the

@@ -417,6 +417,7 @@ def test_calibrate_writes_calibrated_calls_referrals_and_sets(calibrated, capsys
     assert predictions["prediction_set"].tolist() == expected
 
 
+@pytest.mark.slow  # over 10 s; run by `pytest -m slow` (CI runs both)
 def test_report_puts_referred_cases_first_and_says_why(calibrated, capsys):
     tmp = calibrated
     out = tmp / "report"

@@ -19,6 +19,7 @@ def test_example_runs(path, monkeypatch):
     runpy.run_path(str(path), run_name="__main__")
 
 
+@pytest.mark.slow  # over 10 s; run by `pytest -m slow` (CI runs both)
 @pytest.mark.skipif(
     not os.environ.get("SKLEARN_MICROTS_BREAKHIS"),
     reason="set SKLEARN_MICROTS_BREAKHIS to the BreakHis folder",

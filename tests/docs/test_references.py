@@ -194,6 +194,7 @@ def test_intersphinx_inventories_are_local_and_name_installed_objects():
     assert not problems, "; ".join(problems)
 
 
+@pytest.mark.slow  # over 10 s; run by `pytest -m slow` (CI runs both)
 def test_docs_build_without_warnings_or_unresolved_references(tmp_path):
     """The docs build as CI builds them, ``-W -n``: every warning an error, every reference
     resolved, offline. Built from a copy, so the checkout's docs/ gets no build output."""
