@@ -128,6 +128,16 @@ dict, "balanced" or None, default="balanced"
     more than 0 (a class of weight 0 is left out of the loss, as in scikit-learn); a class
     it does not name weighs 1.""",
     ),
+    "label_smoothing": (
+        [SHARE],
+        """\
+float, default=0.0
+    Label smoothing of the case-level cross-entropy, as in
+    :func:`torch.nn.functional.cross_entropy`: the target puts ``1 - label_smoothing``
+    plus an even share of ``label_smoothing`` on the case's class. It keeps the pooled
+    prediction from saturating at 0 or 1 on training cases it has learned, so that the
+    probabilities of new cases keep an order; 0 is plain cross-entropy.""",
+    ),
     "frame_dropout": (
         [SHARE],
         """\
@@ -314,6 +324,7 @@ class BaseSequenceClassifier(
         patience,
         standardize,
         class_weight,
+        label_smoothing,
         frame_dropout,
         group_by_length,
         device,
@@ -331,6 +342,7 @@ class BaseSequenceClassifier(
         self.patience = patience
         self.standardize = standardize
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
         self.frame_dropout = frame_dropout
         self.group_by_length = group_by_length
         self.device = device

@@ -44,6 +44,8 @@ class MicroTSLoss(nn.Module):
         Weights of the terms.
     class_weight : sequence of float or None
         One weight per class; ``None`` weighs every case alike.
+    label_smoothing : float
+        Label smoothing of ``L_ap``, as in :func:`torch.nn.functional.cross_entropy`.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class MicroTSLoss(nn.Module):
         lambda_ap,
         lambda_align,
         class_weight,
+        label_smoothing,
     ):
         super().__init__()
         self.n_classes, self.target, self.reference, self.gamma = (
@@ -68,6 +71,7 @@ class MicroTSLoss(nn.Module):
             gamma,
         )
         self.normalize_dtw = normalize_dtw
+        self.label_smoothing = label_smoothing
         self.weights = {"dtw": lambda_dtw, "ap": lambda_ap, "align": lambda_align}
         self.register_buffer("targets", target_sequences(n_classes, target_length, target))
         self.register_buffer("class_weight", _as_weights(class_weight, n_classes))
@@ -98,7 +102,9 @@ class MicroTSLoss(nn.Module):
             if self.weights["dtw"]:
                 terms["dtw"] = self._dtw_term(frame_proba, labels, mask)
         if case_logits is not None and self.weights["ap"]:
-            terms["ap"] = _cross_entropy(case_logits, labels, self.class_weight)
+            terms["ap"] = _cross_entropy(
+                case_logits, labels, self.class_weight, self.label_smoothing
+            )
         if frame_logits is not None and case_logits is not None and self.weights["align"]:
             peak = frame_proba.masked_fill(~mask[..., None], 0.0).amax(dim=1)
             peak = peak / peak.sum(dim=1, keepdim=True)
@@ -131,10 +137,13 @@ class CrossEntropyLoss(nn.Module):
     ----------
     class_weight : sequence of float or None
         One weight per class, as in :func:`torch.nn.functional.cross_entropy`.
+    label_smoothing : float
+        Label smoothing, as in :func:`torch.nn.functional.cross_entropy`.
     """
 
-    def __init__(self, *, class_weight):
+    def __init__(self, *, class_weight, label_smoothing):
         super().__init__()
+        self.label_smoothing = label_smoothing
         self.register_buffer("class_weight", _as_weights(class_weight))
 
     @Substitution(**MODULE_DOCS)
@@ -152,7 +161,9 @@ class CrossEntropyLoss(nn.Module):
         terms : dict of str to torch.Tensor
             ``"loss"``: the cross-entropy, a scalar.
         """
-        return {"loss": _cross_entropy(outputs[0], labels, self.class_weight)}
+        return {
+            "loss": _cross_entropy(outputs[0], labels, self.class_weight, self.label_smoothing)
+        }
 
 
 def _as_weights(class_weight, n_classes=None):
@@ -164,9 +175,10 @@ def _as_weights(class_weight, n_classes=None):
     return weights
 
 
-def _cross_entropy(logits, labels, class_weight):
+def _cross_entropy(logits, labels, class_weight, label_smoothing):
     """:func:`torch.nn.functional.cross_entropy`, weighted by :func:`_weighted_mean`."""
-    return _weighted_mean(F.cross_entropy(logits, labels, reduction="none"), labels, class_weight)
+    values = F.cross_entropy(logits, labels, reduction="none", label_smoothing=label_smoothing)
+    return _weighted_mean(values, labels, class_weight)
 
 
 def _weighted_mean(values, labels, class_weight):

@@ -231,3 +231,22 @@ def test_fourier_features_keep_float32_phases_under_mixed_precision():
         mixed = embedding.features(frames)
     assert mixed.dtype == torch.float32
     torch.testing.assert_close(mixed, expected)
+
+
+@pytest.mark.parametrize("estimator", ["MicroTSClassifier", "ABMILClassifier"])
+def test_label_smoothing_reaches_the_case_level_cross_entropy(estimator):
+    from sklearn_microts.baselines import ABMILClassifier
+
+    make = {"MicroTSClassifier": MicroTSClassifier, "ABMILClassifier": ABMILClassifier}[estimator]
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 3, generator=generator)
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    # Only the pooled prediction: frame-wise terms skipped, the AP term alone in "loss".
+    outputs = (None, logits, None) if make is MicroTSClassifier else (logits,)
+    mask = torch.ones(6, 1, dtype=torch.bool)
+    for smoothing in (0.0, 0.3):
+        criterion = loss(make(label_smoothing=smoothing), n_classes=3)
+        terms = criterion(outputs, labels, mask)
+        value = terms["ap"] if make is MicroTSClassifier else terms["loss"]
+        expected = torch.nn.functional.cross_entropy(logits, labels, label_smoothing=smoothing)
+        torch.testing.assert_close(value, expected)
